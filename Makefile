@@ -1,0 +1,54 @@
+# The two commands of the README: `make demo` runs the main job, `make test` runs every test.
+# Both create .venv and install the package (editable, with its dev extras) when needed.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.flan_nb-installed
+PYTEST_ARGS ?= -n auto
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+
+.PHONY: demo test install export-check clean-check readme readme-check pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the packaging files change (a second run installs nothing).
+$(STAMP): setup.py settings.ini | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/flan-nb demo
+
+# flan_nb/ must be what nbdev_export makes of nbs/, and the notebooks must be clean.
+export-check: $(STAMP)
+	@before=$$(find flan_nb -name '*.py' -print0 | sort -z | xargs -0 md5sum); \
+	$(BIN)/nbdev_export; \
+	after=$$(find flan_nb -name '*.py' -print0 | sort -z | xargs -0 md5sum); \
+	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after") || true; \
+	  echo "FAIL: flan_nb/ was out of sync with nbs/ (nbdev_export changed it; review and commit the export)"; exit 1; fi; \
+	echo "export: flan_nb/ is in sync with nbs/"
+
+clean-check: $(STAMP)
+	@before=$$(md5sum nbs/*.ipynb); $(BIN)/nbdev_clean; after=$$(md5sum nbs/*.ipynb); \
+	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after") || true; \
+	  echo "FAIL: nbdev_clean changed notebooks (now cleaned in your tree: commit them)"; exit 1; fi; \
+	echo "clean: notebooks are clean"
+
+# README.md is generated from nbs/index.ipynb (Quarto, which nbdev_readme needs, cannot be installed here).
+readme: $(STAMP)
+	$(BIN)/jupyter nbconvert --to markdown --log-level ERROR --stdout nbs/index.ipynb > README.md
+
+readme-check: $(STAMP)
+	@$(BIN)/jupyter nbconvert --to markdown --log-level ERROR --stdout nbs/index.ipynb | diff -q - README.md >/dev/null \
+	  || { echo "FAIL: README.md is stale: run 'make readme' and commit it"; exit 1; }; echo "readme: README.md is current"
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests
+
+test: export-check clean-check readme-check pytest

@@ -1,0 +1,38 @@
+"The installed `flan-nb` console script, run as a user would run it."
+import os, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+
+EXE = shutil.which("flan-nb", path=str(Path(sys.executable).parent)) or shutil.which("flan-nb")
+
+def flan_nb(*args, timeout=300):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+def test_console_script_installed():
+    assert EXE, "the flan-nb console script is not on PATH: is the package installed (pip install -e .)?"
+
+def test_catalog_lists_every_dataset():
+    from flan_nb.catalog import DATASETS
+    r = flan_nb("catalog")
+    assert r.returncode == 0, r.stderr
+    rows = [l.split()[1] for l in r.stdout.splitlines()[2:] if l.strip() and not l.startswith(("-", "\n")) and len(l.split()) > 2]
+    assert set(DATASETS) <= set(rows)
+
+def test_templates_renders_all_ten():
+    r = flan_nb("templates", "cb", "-n", "2", "--mock")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("--- example 1, template") == 10
+    assert r.stdout.count("(turned around)") == 2 * 2
+
+def test_unknown_dataset_is_one_clear_line():
+    r = flan_nb("templates", "imdb")
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "unknown dataset 'imdb'" in r.stderr and "imdb_reviews" in r.stderr
+
+def test_demo_covers_every_cluster():
+    from flan_nb.catalog import CLUSTER_TITLES
+    r = flan_nb("demo", "--mock")
+    assert r.returncode == 0, r.stderr
+    for title in CLUSTER_TITLES.values(): assert f"== {title} (" in r.stdout, title
+    assert r.stdout.count(">>> ") >= 12

@@ -1,0 +1,40 @@
+"""One pytest item per notebook in nbs/, each executed by nbdev's own runner (`nbdev.test.test_nb`) in a fresh
+process, so that global state (JAX config, matplotlib backends, registries) cannot leak from one notebook to the next
+and a hung notebook fails after `--nb-timeout` seconds instead of hanging CI."""
+import os, subprocess, sys
+from pathlib import Path
+import pytest
+from nbdev.doclinks import nbglob
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith(("_", ".")))
+
+# What `nbdev_test` does for one notebook: skip the flags in settings.ini's tst_flags unless forced.
+RUNNER = """
+import sys
+from pathlib import Path
+from nbdev.config import get_config
+from nbdev.test import test_nb
+cfg = get_config()
+force = sys.argv[2].split()
+skip = [f for f in cfg.tst_flags.split() if f not in force]
+ok, secs = test_nb(Path(sys.argv[1]), skip_flags=skip, force_flags=force, showerr=True, basepath=cfg.config_path)
+sys.exit(0 if ok else 1)
+"""
+
+def test_notebooks_found():
+    "nbdev_test exits 0 when it finds no notebook: make sure there are some, and that it would test the same ones."
+    assert len(NBS) >= 3, f"expected the project's notebooks in {ROOT / 'nbs'}, found {len(NBS)}"
+    assert sorted(Path(p).resolve() for p in nbglob(ROOT / "nbs", as_path=True)) == NBS
+
+@pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
+def test_notebook(nb, request):
+    flags, timeout = request.config.getoption("--flags"), request.config.getoption("--nb-timeout")
+    env = {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+    try:
+        r = subprocess.run([sys.executable, "-c", RUNNER, str(nb), flags], cwd=nb.parent, env=env,
+                           capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{nb.name} ran longer than --nb-timeout={timeout:.0f} s")
+    if r.returncode != 0:
+        pytest.fail(f"{nb.name} failed:\n{r.stderr[-8000:]}", pytrace=False)
