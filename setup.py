@@ -2,7 +2,7 @@
 from configparser import ConfigParser
 from pathlib import Path
 import shlex
-from setuptools import find_namespace_packages, setup
+from setuptools import find_packages, setup
 
 cfg = ConfigParser(delimiters=["="])
 cfg.read(Path(__file__).with_name("settings.ini"), encoding="utf-8")
@@ -30,7 +30,7 @@ setup(
                  f"Programming Language :: Python :: 3 :: Only"],
     keywords=cfg["keywords"].split(),
     python_requires=f">={cfg['min_python']}",
-    packages=find_namespace_packages(include=["flan_nb", "flan_nb.*"], exclude=["*.__pycache__"]),  # flan_nb.prompts has no __init__ (nbdev makes none)
+    packages=find_packages(include=["flan_nb", "flan_nb.*"]),
     include_package_data=True,
     install_requires=req,
     extras_require={"dev": dev_req},
