@@ -32,7 +32,7 @@ def test_unknown_dataset_is_one_clear_line():
 
 def test_demo_covers_every_cluster():
     from flan_nb.catalog import CLUSTER_TITLES
-    r = flan_nb("demo", "--mock")
+    r = flan_nb("demo")
     assert r.returncode == 0, r.stderr
     for title in CLUSTER_TITLES.values(): assert f"== {title} (" in r.stdout, title
     assert r.stdout.count(">>> ") >= 12
