@@ -50,7 +50,7 @@ def main():
 
     prompts = [list(map(int, r[: a.seq // 2])) for r in ids]
     d_ours = timed(lambda: generate(ours, prompts, a.new), max(1, a.reps // 2))
-    tp = torch.tensor([r[: a.seq // 2] for r in ids], dtype=torch.long)
+    tp = torch.tensor(ids[:, : a.seq // 2], dtype=torch.long)
     def ref_gen():
         with torch.no_grad(): ref.generate(tp, attention_mask=torch.ones_like(tp), max_new_tokens=a.new, min_new_tokens=a.new,
                                            do_sample=False, pad_token_id=0)
