@@ -36,3 +36,23 @@ def test_demo_covers_every_cluster():
     assert r.returncode == 0, r.stderr
     for title in CLUSTER_TITLES.values(): assert f"== {title} (" in r.stdout, title
     assert r.stdout.count(">>> ") >= 12
+
+def test_train_from_a_config_file_and_again_from_its_config_json(tmp_path):
+    "`flan-nb train --config cfg.py`, then the run's own config.json with a longer schedule resumes it."
+    cfg = tmp_path / "cfg.py"
+    cfg.write_text("from flan_nb.trainer import default_config\n"
+                   "def get_config():\n"
+                   "    c = default_config()\n"
+                   "    c.data.update(mixture='synthetic', inputs_length=24, targets_length=8, batch_size=4)\n"
+                   "    c.model.overrides.vocab_size = 264\n"
+                   "    c.train.update(steps=3, progress=False)\n"
+                   "    c.checkpoint.every = 3\n"
+                   "    return c\n")
+    wd = tmp_path / "run"
+    r = flan_nb("train", "--config", str(cfg), "--workdir", str(wd))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (wd / "checkpoints" / "3").is_dir() and len((wd / "metrics.jsonl").read_text().splitlines()) == 3
+    r = flan_nb("train", "--config", str(wd / "config.json"), "--set", "train.steps=5")
+    assert r.returncode == 0, r.stderr[-3000:]
+    steps = [__import__("json").loads(l)["step"] for l in (wd / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4, 5]

@@ -1,0 +1,165 @@
+"""Training-step benchmark: step time, target tokens/s, model TFLOP/s and MFU of flan_nb's jitted trainer step
+(`trainer.make_step`, JAX) against a PyTorch + transformers `LlamaForCausalLM` of the same sizes trained with
+`torch.optim.AdamW`, on the same token batch, in one run, with the machine's dense f32 matmul peak measured in the
+same run (JAX and torch) as the MFU denominator.
+
+    .venv/bin/python bench/train_throughput.py                      # preset mini, 4 rows x (192 + 64) tokens, f32
+    .venv/bin/python bench/train_throughput.py --preset tiny --rows 8 --inputs-length 96 --targets-length 32
+    .venv/bin/python bench/train_throughput.py --steps 20 --warmup 3 --dtype bfloat16
+
+What a step is on each side:
+  flan_nb: forward on packed rows (segment-masked attention, per-segment positions), summed cross-entropy over the
+           target tokens, backward, AdamW update (optax; weight decay 0, no gradient clipping, constant lr), all in
+           one jitted call on a one-device mesh (the CPU device uses every core).
+  torch:   forward with labels (cross-entropy on the same target tokens), backward, `AdamW.step()`, `zero_grad()`,
+           eager, `torch.set_num_threads(cores)`, default (sdpa) attention. Each row is fed as one plain causal
+           sequence: transformers has no packed segment masking without a custom 4-D mask. The matmul FLOPs are
+           the same, since flan_nb computes attention over the full row too (its mask only hides scores).
+Model FLOPs per step = `model.flops_per_token(config, row_length) * rows * row_length` (6N + attention, PaLM) for
+both; MFU = model FLOP/s / the measured JAX f32 matmul peak. The timed steps reuse one batch; their median is
+reported, after `--warmup` steps (which include JAX's compilation). Timings are printed, never asserted.
+
+OMP_WAIT_POLICY defaults to PASSIVE here (set it in the environment to override): on a small VM, torch's libgomp
+threads spin-waiting by default made every parallel region cost ~8 ms and a mini step ~10x slower (4.6 s vs 0.5 s
+on 2 vCPUs), which would compare flan_nb against a crippled baseline. XLA's CPU thread pool is not OpenMP.
+"""
+import argparse, math, os, statistics, time
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # must be set before torch loads libgomp; see the docstring
+import jax
+from flax import nnx
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+from flan_nb import partitioning as part, trainer
+from flan_nb.model import flops_per_token, get_config
+
+
+def timed_steps(step, n_warmup, n_timed):
+    "Run `step()` (which must block until its work is done) n_warmup + n_timed times; per-step seconds and results."
+    times, outs = [], []
+    for _ in range(n_warmup + n_timed):
+        t0 = time.perf_counter(); outs.append(step()); times.append(time.perf_counter() - t0)
+    return times, outs
+
+
+def run_flan_nb(mcfg, batch, args):
+    "flan_nb's trainer step: sharded state on a one-device mesh, AdamW like torch's (no clipping, no decay)."
+    opt = trainer.default_config().optimizer
+    opt.update(name="adamw", learning_rate=args.lr, weight_decay=0.0, grad_clip=0.0, schedule="constant", warmup_steps=0)
+    tx, sched = trainer.optimizer(opt, args.warmup + args.steps)
+    mesh = part.make_mesh(1, 1, 1, devices=jax.devices()[:1])
+    rules = part.check_rules(part.DEFAULT_RULES, mesh)
+    spec, init = trainer.state_spec(mcfg, tx, sched, mesh, rules, seed=0)
+    n_params = sum(math.prod(x.shape) for x in jax.tree.leaves(spec.abstract["params"]))
+    step_fn = trainer.make_step(spec, z_loss=0.0, accumulation_steps=1)
+    with jax.set_mesh(spec.mesh), nnx.logical_axis_rules(spec.rules):
+        box = {"state": trainer.create_state(spec, init)}
+        gbatch = part.global_batch(batch, part.batch_sharding(mesh, rules))  # on the device once, outside the timing
+        def step():
+            box["state"], m = step_fn(box["state"], gbatch)      # the state is donated: keep only the new one
+            return jax.device_get(m)                              # waits for the step (metrics depend on all of it)
+        times, ms = timed_steps(step, args.warmup, args.steps)
+    return {"times": times, "losses": [float(m["loss"]) for m in ms], "tokens": float(ms[0]["target_tokens"]),
+            "params": n_params}
+
+
+def torch_config(c):
+    "A `LlamaConfig` with the sizes of flan_nb's `ModelConfig` `c`."
+    rope = {"rope_type": "default", "rope_theta": c.rope_theta}
+    if c.rope_scaling is not None:
+        f, lo, hi, orig = c.rope_scaling
+        rope = {"rope_type": "llama3", "rope_theta": c.rope_theta, "factor": f, "low_freq_factor": lo,
+                "high_freq_factor": hi, "original_max_position_embeddings": orig}
+    return LlamaConfig(vocab_size=c.vocab_size, hidden_size=c.d_model, intermediate_size=c.d_ff,
+                       num_hidden_layers=c.n_layers, num_attention_heads=c.n_heads, num_key_value_heads=c.n_kv_heads,
+                       head_dim=c.head_dim, rms_norm_eps=c.norm_eps, tie_word_embeddings=c.tie_embeddings,
+                       max_position_embeddings=c.max_seq_len, rope_parameters=rope, initializer_range=c.init_std,
+                       use_cache=False)
+
+
+def run_torch(mcfg, batch, args):
+    "transformers' LlamaForCausalLM + torch AdamW on the same tokens, with the loss on the same target tokens."
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(torch_config(mcfg)).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    # flan_nb's logits at position t come from decoder_input_tokens[..t] (= BOS, target[..t-1] within a segment) and
+    # are scored against decoder_target_tokens[t]. transformers scores logits[t] against labels[t + 1] (it shifts the
+    # labels itself), so we feed input_ids = decoder_target_tokens and labels = decoder_target_tokens with -100 where
+    # the loss weight is 0: logits[t - 1] (context target[..t-1]) is then scored against target[t], the same token
+    # with the same in-segment context (less the BOS). Target tokens never sit at position 0 (each segment starts with
+    # >= 1 input token), so no weighted token is lost to the shift, and the mean over them equals flan_nb's loss.
+    ids = torch.from_numpy(batch["decoder_target_tokens"]).long()
+    labels = torch.where(torch.from_numpy(batch["decoder_loss_weights"]) > 0, ids, torch.full_like(ids, -100))
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.dtype == "bfloat16")
+    def step():
+        with autocast:
+            loss = model(input_ids=ids, labels=labels, use_cache=False).loss
+        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)  # eager: done when these return
+        return float(loss.detach())
+    times, losses = timed_steps(step, args.warmup, args.steps)
+    return {"times": times, "losses": losses, "tokens": float((labels[:, 1:] != -100).sum()),
+            "params": sum(p.numel() for p in model.parameters())}
+
+
+def torch_matmul_peak(n, repeats):
+    "FLOP/s of the fastest of `repeats` f32 `n x n` torch.mm (same size as trainer.measure_matmul_peak's)."
+    x = torch.ones(n, n); torch.mm(x, x)
+    best = min(timed_steps(lambda: torch.mm(x, x), 0, repeats)[0])
+    return 2 * n ** 3 / best
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--preset", default="mini", help="flan_nb.model preset (tiny, mini, smollm2-135m, ...)")
+    p.add_argument("--rows", type=int, default=4, help="packed rows per batch")
+    p.add_argument("--inputs-length", type=int, default=192)
+    p.add_argument("--targets-length", type=int, default=64)
+    p.add_argument("--steps", type=int, default=10, help="timed steps per side")
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps first (include JAX compilation)")
+    p.add_argument("--dtype", default="float32", choices=("float32", "bfloat16"),
+                   help="compute dtype (params stay f32): flan_nb ModelConfig.dtype, torch CPU autocast")
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--matmul-n", type=int, default=1024, help="size of the square f32 matmuls for the peak")
+    p.add_argument("--matmul-repeats", type=int, default=10)
+    args = p.parse_args()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    torch.set_num_threads(cores)  # XLA's CPU client uses every core by default
+    L = args.inputs_length + args.targets_length
+    mcfg = get_config(args.preset, dtype=args.dtype, max_seq_len=max(L, get_config(args.preset).max_seq_len))
+    batch = next(trainer.synthetic_batches(mcfg.vocab_size, args.rows, args.inputs_length, args.targets_length, seed=0))
+    step_flops = flops_per_token(mcfg, L) * args.rows * L
+    print(f"preset {args.preset} ({args.dtype}) | {args.rows} rows x {L} tokens ({args.inputs_length} + "
+          f"{args.targets_length}), {int(batch['decoder_loss_weights'].sum())} target tokens | "
+          f"{step_flops / 1e9:.1f} GFLOP/step | {args.warmup} warm-up + {args.steps} timed steps | {cores} CPU cores | "
+          f"jax {jax.__version__} on {jax.devices()[0].platform}, torch {torch.__version__} ({torch.get_num_threads()} threads, "
+          f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']})")
+
+    peak_jax = trainer.measure_matmul_peak(n=args.matmul_n, repeats=args.matmul_repeats)
+    peak_torch = torch_matmul_peak(args.matmul_n, args.matmul_repeats)
+    print(f"dense f32 matmul peak ({args.matmul_n}^2, best of {args.matmul_repeats}): jax {peak_jax / 1e9:.1f} GFLOP/s, "
+          f"torch {peak_torch / 1e9:.1f} GFLOP/s (MFU below is against the jax number)")
+
+    res = {"flan_nb (jax)": run_flan_nb(mcfg, batch, args), "torch (hf)": run_torch(mcfg, batch, args)}
+    own_peak = {"flan_nb (jax)": peak_jax, "torch (hf)": peak_torch}  # "MFU own": against the side's own matmul peak
+    print(f"{'':14} {'params':>10} {'first s':>8} {'median s':>9} {'target tok/s':>13} {'TFLOP/s':>8} {'MFU':>7} "
+          f"{'MFU own':>8} {'loss first -> last':>19}")
+    for name, r in res.items():
+        r["median"] = statistics.median(r["times"][args.warmup:])
+        r["tok_s"] = r["tokens"] / r["median"]
+        r["mfu"] = step_flops / r["median"] / peak_jax
+        print(f"{name:14} {r['params']:10,d} {r['times'][0]:8.2f} {r['median']:9.3f} {r['tok_s']:13.0f} "
+              f"{step_flops / r['median'] / 1e12:8.4f} {r['mfu']:7.1%} "
+              f"{step_flops / r['median'] / own_peak[name]:8.1%} {r['losses'][0]:9.3f} -> {r['losses'][-1]:6.3f}")
+
+    # Sanity checks (printed, not asserted): same sizes, same target tokens, random-init losses near log(vocab)
+    # (init_std 0.02; the tiny preset's init_std 0.2 starts higher on both sides).
+    ours, ref = res["flan_nb (jax)"], res["torch (hf)"]
+    print(f"checks: params {'equal' if ours['params'] == ref['params'] else 'DIFFER'}, target tokens per step "
+          f"{ours['tokens']:.0f} vs {ref['tokens']:.0f}, initial losses {ours['losses'][0]:.3f} / {ref['losses'][0]:.3f} "
+          f"vs log(vocab) = {math.log(mcfg.vocab_size):.3f}")
+    print(f"flan_nb MFU (fraction of the measured jax f32 matmul peak): {ours['mfu']:.1%}")
+    print(f"flan_nb / torch target tokens per second: {ours['tok_s'] / ref['tok_s']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
