@@ -60,6 +60,7 @@ def test_kill_and_resume(tmp_path):
     resumed = losses(run({**base, "workdir": str(wd)}, devices=4))
     assert resumed["start"] == steps[-1]
     assert resumed["losses"] == ref["losses"][resumed["start"]:]          # bit-identical: same mesh, same data
+    assert sorted(int(p.name) for p in (wd / "checkpoints").iterdir() if p.name.isdigit()) == [10, 15, 16]  # keep=3
     # the same checkpoint restored onto another mesh shape (1 x 2 x 2 instead of 4 x 1 x 1)
     other = losses(run({**base, "workdir": str(moved), "mesh.data": 1, "mesh.fsdp": 2, "mesh.tensor": 2}, devices=4))
     assert other["start"] == steps[-1]
