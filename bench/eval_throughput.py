@@ -15,8 +15,8 @@ flan_nb gets one `ScoreRequest` per example holding exactly lm-eval's context an
 they are the same ids).
 
 What is timed, per side, as the median of `--reps` runs after an untimed warm-up:
-  flan_nb: `score_requests(model, requests, rows)`; rows of a power-of-two length bucket, `rows` per jitted call. The
-           warm-up is the same call, which compiles one program per bucket.
+  flan_nb: `score_requests(model, requests, rows)`; requests packed several to a row (segments) in rows of one
+           power-of-two length, `rows` rows per jitted call. The warm-up is the same call, which compiles it.
   lm-eval: `HFLM.loglikelihood(instances)` at `--batch-size` (its defaults otherwise: sequences sorted by length,
            right-padded per batch, and the one-token-continuation logits cache). Its warm-up is one batch.
 flan_nb's token ids are built before the timing; lm-eval tokenizes inside `loglikelihood` (cheap next to its
@@ -83,21 +83,22 @@ def main():
           f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}), lm-eval {lm_eval.__version__} | models loaded in {t_load:.0f}s")
 
     t0 = time.perf_counter()
-    score_requests(ours, reqs, rows=a.rows)                       # warm-up: compiles one program per length bucket
+    score_requests(ours, reqs, rows=a.rows)                       # warm-up: compiles the program for the row length
     c_ours = time.perf_counter() - t0
     t_ours, sc = timed(lambda: score_requests(ours, reqs, rows=a.rows), a.reps)
     lm.loglikelihood(insts[: a.batch_size], disable_tqdm=True)   # warm-up: one batch
     t_ref, res = timed(lambda: lm.loglikelihood(insts, disable_tqdm=True), a.reps)
     ref = parity.by_example(res, where, examples)
 
-    # flan_nb's rows: one per example, more where its options do not fit in one row together (none at these lengths)
+    # flan_nb's rows: requests packed several to a row (one part per example at these lengths)
     max_len = ours.config.max_seq_len
     parts = [(r, w) for r in reqs for w in split_options(r, max_len)]
     ours_tokens = sum(min(max_len, len(r.prompt) + sum(len(r.options[j]) for j in w)) for r, w in parts)
-    slots = sum(length * -(-n // a.rows) * a.rows for length, n in sc.buckets.items())  # incl. the padding rows
-    print(f"flan_nb: {len(parts)} rows ({ours_tokens} tokens, {slots} slots with padding) in length buckets "
-          f"{dict(sc.buckets)}, {a.rows} rows per call; lm-eval: {n_opt} options as {len(lm_inputs)} sequences "
-          f"({lm_tokens} tokens), batch {a.batch_size}")
+    lay = sc.layout
+    slots = lay["row_length"] * -(-lay["rows"] // a.rows) * a.rows  # incl. the padding rows of the last batch
+    print(f"flan_nb: {len(parts)} requests ({ours_tokens} tokens) packed into {lay['rows']} rows of {lay['row_length']} "
+          f"({slots} slots with padding, {lay['fill']:.0%} of the rows used), {a.rows} rows per call; lm-eval: {n_opt} "
+          f"options as {len(lm_inputs)} sequences ({lm_tokens} tokens), batch {a.batch_size}")
     print(f"{'':14} {'examples/s':>11} {'options/s':>10} {'tokens/s':>9} {'s per run':>10} {'warm-up s':>10}")
     print(f"{'flan_nb (jax)':14} {len(reqs) / t_ours:11.2f} {n_opt / t_ours:10.2f} {ours_tokens / t_ours:9.0f} "
           f"{t_ours:10.2f} {c_ours:10.2f}")
