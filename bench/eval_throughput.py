@@ -95,7 +95,8 @@ def main():
     parts = [(r, w) for r in reqs for w in split_options(r, max_len)]
     ours_tokens = sum(min(max_len, len(r.prompt) + sum(len(r.options[j]) for j in w)) for r, w in parts)
     lay = sc.layout
-    slots = lay["row_length"] * -(-lay["rows"] // a.rows) * a.rows  # incl. the padding rows of the last batch
+    full, last = divmod(lay["rows"], a.rows)                         # the last batch is padded to a power of two rows
+    slots = lay["row_length"] * (full * a.rows + (min(a.rows, 1 << (last - 1).bit_length()) if last else 0))
     print(f"flan_nb: {len(parts)} requests ({ours_tokens} tokens) packed into {lay['rows']} rows of {lay['row_length']} "
           f"({slots} slots with padding, {lay['fill']:.0%} of the rows used), {a.rows} rows per call; lm-eval: {n_opt} "
           f"options as {len(lm_inputs)} sequences ({lm_tokens} tokens), batch {a.batch_size}")
