@@ -5,13 +5,15 @@
 # %% ../nbs/00_catalog.ipynb #610ba7ac
 from __future__ import annotations
 import difflib, os
+import dataclasses
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 # %% auto #0
-__all__ = ['CLUSTER_TITLES', 'METRICS', 'KINDS', 'N_TEMPLATES', 'DATASETS', 'CLUSTERS', 'SPLIT_KEYS', 'SPLIT_SIZES', 'Splits',
-           'DatasetSpec', 'paper_count', 'closest', 'get_dataset', 'get_cluster', 'heldout_exclusions', 'to_python',
-           'data_dir', 'is_on_disk', 'load_examples', 'num_examples']
+__all__ = ['CLUSTER_TITLES', 'METRICS', 'KINDS', 'N_TEMPLATES', 'DATASETS', 'CLUSTERS', 'COLLECTIONS', 'LAZY_COLLECTIONS',
+           'SPLIT_KEYS', 'SPLIT_SIZES', 'Splits', 'DatasetSpec', 'Collection', 'register_collection', 'get_collection',
+           'paper_count', 'closest', 'get_dataset', 'get_cluster', 'heldout_exclusions', 'to_python', 'data_dir',
+           'generated', 'is_on_disk', 'load_examples', 'num_examples']
 
 # %% ../nbs/00_catalog.ipynb #05aab27d
 CLUSTER_TITLES = {
@@ -74,6 +76,7 @@ class DatasetSpec:
     code_cluster: str = ""      # the task's cluster name in the original FLAN code
     manual_download: bool = False  # TFDS needs the files downloaded by hand
     notes: str = ""
+    collection: str = "flan"    # "flan": the paper's TFDS datasets; other collections (e.g. "mini") are generated
 
     def __post_init__(self):
         where = f"DatasetSpec {self.name!r}"
@@ -256,12 +259,63 @@ CLUSTERS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
     {c: tuple(s.name for s in _TABLE if c in s.clusters) for c in CLUSTER_TITLES})
 
 # %% ../nbs/00_catalog.ipynb #6370aeda
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+
+@dataclass(frozen=True)
+class Collection:
+    "Datasets over the twelve clusters: FLAN's (read through TFDS) or a generated set read through `examples`."
+    name: str
+    datasets: Mapping[str, DatasetSpec]
+    clusters: Mapping[str, tuple[str, ...]]
+    examples: Callable[[str, str], list[dict]] | None = None  # (dataset, split) -> raw examples; None: TFDS
+    description: str = ""
+
+COLLECTIONS: dict[str, Collection] = {"flan": Collection("flan", DATASETS, CLUSTERS, None, "the paper's datasets (TFDS)")}
+LAZY_COLLECTIONS = {"mini": "flan_nb.mini"}  # collection -> the module that registers it when imported
+
+def register_collection(name: str, specs: Sequence[DatasetSpec], examples: Callable[[str, str], list[dict]],
+                        description: str = "") -> Collection:
+    "Add a generated collection: `examples(dataset, split)` returns a split's raw examples (flat dicts)."
+    if name == "flan": raise ValueError("'flan' is the paper's collection; give the new collection another name")
+    specs = tuple(specs)
+    if not callable(examples): raise TypeError(f"examples must be a function (dataset, split) -> list of dicts, got {type(examples).__name__}")
+    wrong = [s.name for s in specs if s.collection != name]
+    if wrong: raise ValueError(f"collection {name!r}: specs {wrong[:3]} say collection= something else; set collection={name!r}")
+    taken = [s.name for s in specs if s.name in DATASETS or any(s.name in c.datasets for k, c in COLLECTIONS.items() if k != name)]
+    if taken: raise ValueError(f"collection {name!r}: dataset names {taken[:3]} are already used; prefix them with '{name}_'")
+    bad = [s.name for s in specs if "." in s.name]
+    if bad: raise ValueError(f"collection {name!r}: dataset names {bad[:3]} contain '.', which seqio task names use as separator")
+    datasets = MappingProxyType({s.name: s for s in specs})
+    if len(datasets) != len(specs): raise ValueError(f"collection {name!r}: a dataset name is used twice")
+    clusters = MappingProxyType({c: tuple(s.name for s in specs if c in s.clusters) for c in CLUSTER_TITLES})
+    COLLECTIONS[name] = Collection(name, datasets, clusters, examples, description)
+    return COLLECTIONS[name]
+
+def get_collection(name: str = "flan") -> Collection:
+    "The collection called `name` (importing its module on first use)."
+    if name not in COLLECTIONS and name in LAZY_COLLECTIONS:
+        try: importlib.import_module(LAZY_COLLECTIONS[name])
+        except ModuleNotFoundError as e:  # a package built without that module: the collection is just not there
+            if e.name != LAZY_COLLECTIONS[name]: raise
+    if name in COLLECTIONS: return COLLECTIONS[name]
+    raise KeyError(f"unknown collection {name!r}; collections are {', '.join(sorted({*COLLECTIONS, *LAZY_COLLECTIONS}))}")
+
+def _collections(load: bool = False) -> list[Collection]:
+    "The generated collections registered so far (all of them, lazy ones imported, with `load`)."
+    if load:
+        for n in LAZY_COLLECTIONS:
+            try: get_collection(n)
+            except KeyError: pass
+    return [c for k, c in COLLECTIONS.items() if k != "flan"]
+
+# %% ../nbs/00_catalog.ipynb #8fc82f54
 def paper_count(cluster: str | None = None) -> int:
     "Number of datasets as the paper counts them (families once, uncounted entries left out)."
     names = CLUSTERS[cluster] if cluster else DATASETS
     return len({DATASETS[n].family for n in names if DATASETS[n].counted})
 
-# %% ../nbs/00_catalog.ipynb #36c9655f
+# %% ../nbs/00_catalog.ipynb #2cca1f56
 def closest(name: str, known, n: int = 4) -> list[str]:
     "Known names that contain `name` (case-insensitive), then the most similar ones: for 'did you mean' hints."
     low = name.lower()
@@ -269,24 +323,29 @@ def closest(name: str, known, n: int = 4) -> list[str]:
     hits += [k for k in difflib.get_close_matches(low, list(known), n=n, cutoff=0.5) if k not in hits]
     return hits[:n]
 
-# %% ../nbs/00_catalog.ipynb #9d39d3ae
+# %% ../nbs/00_catalog.ipynb #23d37c2c
 def get_dataset(name: str) -> DatasetSpec:
-    "The `DatasetSpec` called `name`; an unknown name raises a `KeyError` that suggests the closest known names."
+    "The `DatasetSpec` called `name` in any collection; an unknown name raises a `KeyError` with the closest known names."
     try: return DATASETS[name]
     except (KeyError, TypeError): pass
-    close = closest(str(name), DATASETS)
+    for load in (False, True):  # registered collections first; import the lazy ones only for a name not found
+        for c in _collections(load):
+            if name in c.datasets: return c.datasets[name]
+    known = [*DATASETS, *(n for c in _collections() for n in c.datasets)]
+    close = closest(str(name), known)
     hint = f"did you mean {', '.join(map(repr, close))}?" if close else "see flan_nb.catalog.DATASETS for the names"
     raise KeyError(f"unknown dataset {name!r}: {hint}")
 
-# %% ../nbs/00_catalog.ipynb #2cca1f56
-def get_cluster(cluster: str) -> tuple[str, ...]:
-    "The dataset names of `cluster`; an unknown cluster raises a `KeyError` naming the known ones."
-    if cluster in CLUSTERS: return CLUSTERS[cluster]
-    close = closest(str(cluster), CLUSTERS)
-    raise KeyError(f"unknown cluster {cluster!r}" + (f": did you mean {', '.join(map(repr, close))}?" if close
-                   else f"; clusters are {', '.join(CLUSTERS)}"))
-
 # %% ../nbs/00_catalog.ipynb #f2634cc0
+def get_cluster(cluster: str, collection: str = "flan") -> tuple[str, ...]:
+    "The dataset names of `cluster` in `collection`; an unknown cluster raises a `KeyError` naming the known ones."
+    clusters = get_collection(collection).clusters
+    if cluster in clusters: return clusters[cluster]
+    close = closest(str(cluster), clusters)
+    raise KeyError(f"unknown cluster {cluster!r}" + (f": did you mean {', '.join(map(repr, close))}?" if close
+                   else f"; clusters are {', '.join(clusters)}"))
+
+# %% ../nbs/00_catalog.ipynb #0e7e973e
 _EXCLUSIONS = {
     "nli": ("paraphrase",),
     "paraphrase": ("nli",),
@@ -300,7 +359,7 @@ def heldout_exclusions(cluster: str) -> tuple[str, ...]:
     get_cluster(cluster)
     return _EXCLUSIONS.get(cluster, ())
 
-# %% ../nbs/00_catalog.ipynb #0e7e973e
+# %% ../nbs/00_catalog.ipynb #eb17a807
 def to_python(x):
     "A TFDS/NumPy example as plain Python: bytes decoded as UTF-8, arrays as lists, NumPy scalars as Python scalars."
     import numpy as np
@@ -311,15 +370,20 @@ def to_python(x):
     if isinstance(x, np.generic): return x.item()
     return x
 
-# %% ../nbs/00_catalog.ipynb #0dd1627a
+# %% ../nbs/00_catalog.ipynb #17048199
 def data_dir() -> str | None:
     "Where TFDS data lives: `$TFDS_DATA_DIR` if set, else TFDS's default."
     return os.environ.get("TFDS_DATA_DIR") or None
 
+def generated(name: str) -> Callable[[str, str], list[dict]] | None:
+    "The examples function of a generated dataset (its collection's), or None for a TFDS dataset."
+    return get_collection(get_dataset(name).collection).examples
+
 def is_on_disk(name: str) -> bool:
-    "Whether the dataset's TFDS builder has been downloaded and prepared in `data_dir()`."
+    "Whether the dataset's data is there: its TFDS builder prepared in `data_dir()` (a generated dataset always is)."
     import tensorflow_datasets as tfds
     spec = get_dataset(name)
+    if generated(name): return True
     try: return tfds.builder(spec.tfds_name, data_dir=data_dir()).is_prepared()
     except Exception: return False
 
@@ -331,8 +395,10 @@ def load_examples(name: str, split: str = "train", n: int = 3, mock: bool | None
     spec = get_dataset(name)
     if split not in SPLIT_KEYS: raise ValueError(f"split must be one of {SPLIT_KEYS}, got {split!r}")
     if n < 1: raise ValueError(f"n must be at least 1, got {n}")
-    if mock is None: mock = not is_on_disk(name)
     tfds_split = getattr(spec.splits, split)
+    if gen := generated(name):  # generated data is real data: `mock` does not apply
+        return [dict(ex) for ex in gen(name, tfds_split)[:n]], f"{spec.collection} collection, generated {tfds_split}"
+    if mock is None: mock = not is_on_disk(name)
     if mock:
         with tfds.testing.mock_data(num_examples=n):
             ds = tfds.load(spec.tfds_name, split=tfds_split)
@@ -342,7 +408,7 @@ def load_examples(name: str, split: str = "train", n: int = 3, mock: bool | None
         source = f"TFDS {spec.tfds_name} {tfds_split}"
     return [to_python(ex) for ex in tfds.as_numpy(ds.take(n))], source
 
-# %% ../nbs/00_catalog.ipynb #17048199
+# %% ../nbs/00_catalog.ipynb #af2b5cde
 SPLIT_SIZES: MappingProxyType[str, dict[str, int]] = MappingProxyType({
     "anli/r1:0.1.0": {"train": 16946, "validation": 1000, "test": 1000},
     "anli/r2:0.1.0": {"train": 45460, "validation": 1000, "test": 1000},
@@ -413,7 +479,7 @@ SPLIT_SIZES: MappingProxyType[str, dict[str, int]] = MappingProxyType({
     "para_crawl/enda:1.2.0": {"train": 2414895},  # numbers of version 1.0.0
 })
 
-# %% ../nbs/00_catalog.ipynb #116b330b
+# %% ../nbs/00_catalog.ipynb #fa0986ca
 def _split_infos(spec: DatasetSpec) -> dict:
     "Split name → object with `num_examples`: from TFDS metadata when the data is on disk, else from `SPLIT_SIZES`."
     from types import SimpleNamespace
@@ -429,6 +495,7 @@ def num_examples(name: str, split: str = "train") -> int:
     import tensorflow_datasets as tfds
     spec = get_dataset(name)
     if split not in SPLIT_KEYS: raise ValueError(f"split must be one of {SPLIT_KEYS}, got {split!r}")
+    if gen := generated(name): return len(gen(name, getattr(spec.splits, split)))
     infos = _split_infos(spec)
     total = 0
     for a in tfds.core.ReadInstruction.from_spec(getattr(spec.splits, split)).to_absolute(infos):

@@ -9,7 +9,7 @@ from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, get_cluster, get_datase
 
 # %% auto #0
 __all__ = ['parser', 'quiet_tensorflow', 'main', 'format_table', 'catalog_rows', 'cmd_catalog', 'cmd_templates', 'cmd_train',
-           'cmd_eval', 'demo_sample', 'cmd_demo']
+           'cmd_eval', 'demo_sample', 'cmd_samples', 'cmd_demo', 'cmd_figures']
 
 # %% ../nbs/99_cli.ipynb #bf225249
 def parser() -> argparse.ArgumentParser:
@@ -41,8 +41,20 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", help="write the results JSON here")
     ev.add_argument("--predictions", help="write per-example predictions (JSON lines) here")
     ev.set_defaults(fn=lambda a: cmd_eval(a))
-    d = sub.add_parser("demo", help="the main job: catalog and templated examples of every cluster")
+    d = sub.add_parser("demo", help="the main job: the FLAN-mini experiment (pretrain, tune without a cluster, evaluate)")
+    d.add_argument("--heldout", default="nli", help="the held-out cluster (default nli)")
+    d.add_argument("--out", default="flan_mini_results", help="the results directory (default ./flan_mini_results)")
+    d.add_argument("--fast", action="store_true", help="the seconds-long variant of every phase (a plumbing check)")
+    d.add_argument("--no-ablation", action="store_true", help="skip the no-template tuning run")
+    d.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a demo setting, e.g. --set tune.steps=500 (see flan_nb.demo.demo_config)")
     d.set_defaults(fn=lambda a: cmd_demo(a))  # looked up when called: the commands are defined below
+    s = sub.add_parser("samples", help="the catalog and one templated example of every cluster")
+    s.set_defaults(fn=lambda a: cmd_samples(a))
+    f = sub.add_parser("figures", help="draw every figure the results JSON files of a directory have data for")
+    f.add_argument("--runs", required=True, help="a directory of results JSON files (searched recursively)")
+    f.add_argument("--out", required=True, help="where the PNG and PDF files go")
+    f.set_defaults(fn=lambda a: cmd_figures(a))
     return p
 
 def quiet_tensorflow():
@@ -155,11 +167,29 @@ def demo_sample(cluster: str, real: bool | None = None, width: int = 700) -> str
         parts.append(f"-- template {i} ({kind})\n{textwrap.indent(inputs, '   ')}\n   >>> {targets}")
     return "\n".join(parts)
 
-def cmd_demo(args) -> int:
-    "The main job (for now): the catalog and a rendered sample of every cluster."
+def cmd_samples(args) -> int:
+    "The catalog and a rendered sample of every cluster."
     cmd_catalog(argparse.Namespace(cluster=None))
     print()
     for c in CLUSTERS: print(demo_sample(c), end="\n\n")
     print(f"Rendered one dataset of each of the {len(CLUSTERS)} clusters. See `flan-nb templates DATASET` for all "
           "templates of a dataset.")
+    return 0
+
+# %% ../nbs/99_cli.ipynb #7b94ee52
+def cmd_demo(args) -> int:
+    "Run the FLAN-mini experiment and write its results directory."
+    from flan_nb.demo import demo_config, run_demo
+    from flan_nb.trainer import merge_config, parse_override
+    c = demo_config(fast=args.fast)
+    c.update(out=args.out, heldout=args.heldout, ablation=not args.no_ablation)
+    for o in args.set: merge_config(c, parse_override(o))
+    run_demo(c)
+    return 0
+
+def cmd_figures(args) -> int:
+    "Draw every figure the results in `--runs` have data for into `--out`."
+    from flan_nb.figures import draw_all
+    paths = draw_all(args.runs, args.out)
+    for p in paths: print(p)
     return 0

@@ -5,7 +5,7 @@
 # %% ../nbs/08_evaluation.ipynb #d941477f
 from __future__ import annotations
 import collections, dataclasses, json, math, os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 import numpy as np
@@ -392,10 +392,10 @@ def _cluster(dataset: str) -> str:
     from flan_nb.catalog import get_dataset
     return get_dataset(dataset).cluster
 
-def _targets(what, max_templates: int | None = None) -> list[tuple[str, tuple[int, ...]]]:
-    "(dataset, templates) pairs from a cluster name, dataset names, or (dataset, template) pairs."
-    from flan_nb.catalog import CLUSTERS, get_dataset
-    if isinstance(what, str): what = CLUSTERS[what] if what in CLUSTERS else [what]
+def _targets(what, max_templates: int | None = None, collection: str = "flan") -> list[tuple[str, tuple[int, ...]]]:
+    "(dataset, templates) pairs from a cluster name (of `collection`), dataset names, or (dataset, template) pairs."
+    from flan_nb.catalog import CLUSTER_TITLES, get_cluster, get_dataset
+    if isinstance(what, str): what = get_cluster(what, collection) if what in CLUSTER_TITLES else [what]
     out = []
     for w in what:
         if isinstance(w, (tuple, list)): out.append((get_dataset(w[0]).name, (int(w[1]),)))
@@ -405,14 +405,15 @@ def _targets(what, max_templates: int | None = None) -> list[tuple[str, tuple[in
 def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_examples: int | None = None,
              split: str = "test", dev_split: str | None = "validation", mock: bool | None = None, rows: int = 8,
              max_len: int | None = None, max_new_tokens: int = 64, bootstrap: int = 200, progress: bool = True,
-             model_id: str = "", training_mixture: str | None = None, max_templates: int | None = None) -> EvalResults:
+             model_id: str = "", training_mixture: str | None = None, max_templates: int | None = None,
+             collection: str = "flan", tags: Mapping[str, Any] | None = None) -> EvalResults:
     """Zero- or few-shot evaluation of `tasks_or_cluster` (a cluster, dataset names or (dataset, template) pairs)
     over the evaluated templates (the first `max_templates` of them, for a quick look): `split` for the scores,
     `dev_split` (None to skip) to pick the best-dev template."""
     from tqdm.auto import tqdm
     from flan_nb.tasks import configure
     configure(vocabulary=vocab)
-    targets = _targets(tasks_or_cluster, max_templates)
+    targets = _targets(tasks_or_cluster, max_templates, collection)
     jobs = [(d, t, sp) for d, ts in targets for t in ts for sp in ([split] + ([dev_split] if dev_split else []))]
     summaries, predictions = [], []
     for d, t, sp in tqdm(jobs, desc="evaluate", disable=not progress):
@@ -420,28 +421,32 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
                                  bootstrap if sp == split else 0)
         summaries.append(s); predictions.extend(p)
     settings = {"model": model_id or f"{type(model).__name__}({model.config})", "vocabulary": repr(vocab),
-                "training_mixture": training_mixture, "shots": shots, "split": split, "dev_split": dev_split,
+                "training_mixture": training_mixture, "collection": collection, "shots": shots, "split": split, "dev_split": dev_split,
                 "max_examples": max_examples, "max_templates": max_templates, "mock": mock, "max_len": max_len or model.config.max_seq_len,
                 "max_new_tokens": max_new_tokens, "bootstrap": bootstrap, "ci": "95% percentile bootstrap over examples",
                 "classification": "rank classification, summed log-likelihood of each option incl. EOS (also per token, per char)",
-                "generation": "greedy decoding, the catalog's postprocessor and metrics"}
+                "generation": "greedy decoding, the catalog's postprocessor and metrics", **(tags or {})}
     return EvalResults(summaries, predictions, settings)
 
 # %% ../nbs/08_evaluation.ipynb #710df10c
-def trained_datasets(mixture: str | None) -> set[str]:
-    "The catalog datasets a `data.mixture` value trains on (empty for `None` and `synthetic`)."
+def trained_datasets(mixture: str | None, collection: str = "flan", fmt: str = "instructions") -> set[str]:
+    "The catalog datasets a `data.mixture` value (of `collection`, in format `fmt`) trains on (none for `None`, `synthetic`)."
     import seqio
     if mixture in (None, "", "synthetic"): return set()
     from flan_nb.trainer import resolve_mixture
-    provider = seqio.get_mixture_or_task(resolve_mixture(mixture))
-    return {t.name.split(".")[1] for t in seqio.get_subtasks(provider)}
+    from flan_nb.catalog import get_dataset
+    provider = seqio.get_mixture_or_task(resolve_mixture(mixture, collection, fmt))
+    def in_catalog(name):  # other tasks (e.g. a pretraining corpus) hold no catalog dataset
+        try: return bool(get_dataset(name))
+        except KeyError: return False
+    return {d for t in seqio.get_subtasks(provider) if in_catalog(d := t.name.split(".")[1])}
 
-def check_heldout(mixture: str | None, cluster: str):
+def check_heldout(mixture: str | None, cluster: str, collection: str = "flan", fmt: str = "instructions"):
     "Raise if `mixture` trains on a dataset of `cluster` or of a cluster held out with it."
-    from flan_nb.catalog import DATASETS, get_cluster, heldout_exclusions
-    get_cluster(cluster)
+    from flan_nb.catalog import get_cluster, get_dataset, heldout_exclusions
+    get_cluster(cluster, collection)
     banned = {cluster, *heldout_exclusions(cluster)}
-    leak = sorted(d for d in trained_datasets(mixture) if set(DATASETS[d].clusters) & banned)
+    leak = sorted(d for d in trained_datasets(mixture, collection, fmt) if set(get_dataset(d).clusters) & banned)
     if leak:
         raise ValueError(f"the model was tuned on {mixture!r}, which contains {leak} from the held-out cluster "
                          f"{cluster!r} (or one held out with it); evaluate a model tuned with data.mixture='heldout:{cluster}'")
@@ -449,6 +454,7 @@ def check_heldout(mixture: str | None, cluster: str):
 def evaluate_heldout(workdir_or_model, cluster: str, vocab=None, training_mixture: str | None = None,
                      **kw) -> EvalResults:
     "Evaluate exactly `cluster`'s datasets with a tuned checkpoint (a trainer work directory) or model."
+    collection, fmt = kw.pop("collection", "flan"), kw.pop("training_format", "instructions")
     if isinstance(workdir_or_model, Transformer):
         if vocab is None: raise ValueError("evaluate_heldout(model, ...) needs vocab=")
         model, model_id = workdir_or_model, kw.pop("model_id", "")
@@ -456,5 +462,8 @@ def evaluate_heldout(workdir_or_model, cluster: str, vocab=None, training_mixtur
         from flan_nb.trainer import restore_model
         model, vocab, cfg = restore_model(workdir_or_model)
         training_mixture, model_id = cfg.data.mixture, f"{Path(workdir_or_model).absolute()} (latest checkpoint)"
-    check_heldout(training_mixture, cluster)
-    return evaluate(model, vocab, cluster, model_id=model_id, training_mixture=training_mixture, **kw)
+        collection, fmt = cfg.data.collection, cfg.data.format
+    check_heldout(training_mixture, cluster, collection, fmt)
+    tags = {"training_format": fmt, **(kw.pop("tags", None) or {})}
+    return evaluate(model, vocab, cluster, model_id=model_id, training_mixture=training_mixture, collection=collection,
+                    tags=tags, **kw)

@@ -28,23 +28,24 @@ def excluded_clusters(heldout: str | None) -> tuple[str, ...]:
     return () if heldout is None else (get_cluster(heldout) and heldout, *heldout_exclusions(heldout))
 
 def training_datasets(heldout: str | None = None, clusters: Sequence[str] | None = None,
-                      include_uncounted: bool = False) -> list[str]:
-    "The datasets a mixture trains on, in catalog order."
-    chosen = list(CLUSTERS) if clusters is None else [get_cluster(c) and c for c in clusters]
+                      include_uncounted: bool = False, collection: str = "flan") -> list[str]:
+    "The datasets of `collection` a mixture trains on, in catalog order."
+    chosen = list(CLUSTER_TITLES) if clusters is None else [get_cluster(c, collection) and c for c in clusters]
     out = excluded_clusters(heldout)
     names = []
     for c in chosen:
-        for n in CLUSTERS[c]:
-            s = DATASETS[n]
+        for n in get_cluster(c, collection):
+            s = get_dataset(n)
             if n in names or set(s.clusters) & set(out) or rate(n) == 0: continue
             if not s.counted and not include_uncounted: continue
             names.append(n)
     return names
 
 # %% ../nbs/03_mixtures.ipynb #d0da9a9a
-def mixture_name(heldout=None, clusters=None, n_templates=N_TEMPLATES, fmt="instructions", shots=0, include_uncounted=False) -> str:
+def mixture_name(heldout=None, clusters=None, n_templates=N_TEMPLATES, fmt="instructions", shots=0, include_uncounted=False,
+                 collection="flan") -> str:
     "The seqio name of a FLAN mixture."
-    parts = ["flan", "mix"]
+    parts = ["flan", "mix"] + ([collection] if collection != "flan" else [])
     if clusters is not None: parts.append("c-" + "-".join(clusters))
     parts.append(f"heldout-{heldout}" if heldout else "all")
     if n_templates != N_TEMPLATES: parts.append(f"t{n_templates}")
@@ -54,40 +55,41 @@ def mixture_name(heldout=None, clusters=None, n_templates=N_TEMPLATES, fmt="inst
     return ".".join(parts)
 
 def flan_mixture(heldout: str | None = None, clusters: Sequence[str] | None = None, n_templates: int = N_TEMPLATES,
-                 fmt: str = "instructions", shots: int = 0, include_uncounted: bool = False) -> str:
+                 fmt: str = "instructions", shots: int = 0, include_uncounted: bool = False, collection: str = "flan") -> str:
     "Register the FLAN training mixture over the chosen datasets (examples-proportional, rate cap 3,000); its name."
     if fmt not in FORMATS: raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
-    names = training_datasets(heldout, clusters, include_uncounted)
+    names = training_datasets(heldout, clusters, include_uncounted, collection)
     if not names: raise ValueError(f"no datasets left to train on (heldout={heldout!r}, clusters={clusters!r})")
-    name = mixture_name(heldout, list(clusters) if clusters is not None else None, n_templates, fmt, shots, include_uncounted)
+    name = mixture_name(heldout, list(clusters) if clusters is not None else None, n_templates, fmt, shots, include_uncounted,
+                        collection)
     if name not in seqio.MixtureRegistry.names():
         tasks = [(task(n, None, shots, fmt=fmt, n_templates=n_templates).name, rate(n)) for n in names]
         seqio.MixtureRegistry.add(name, tasks)
     return name
 
 # %% ../nbs/03_mixtures.ipynb #140dc0f4
-def eval_tasks(cluster: str, scoring: bool = True, shots: int = 0, options: bool = True) -> list[str]:
+def eval_tasks(cluster: str, scoring: bool = True, shots: int = 0, options: bool = True, collection: str = "flan") -> list[str]:
     "The evaluation task names of a held-out cluster: per dataset and evaluated template; scoring tasks for classification."
     names = []
-    for n in get_cluster(cluster):
-        spec = DATASETS[n]
+    for n in get_cluster(cluster, collection):
+        spec = get_dataset(n)
         for t in spec.eval_templates:
             cls = spec.kind == "classification"
             names.append(task(n, t, shots, scoring=scoring and cls, options=options or not cls).name)
     return names
 
-def check_no_leak(mixture: str, cluster: str):
+def check_no_leak(mixture: str, cluster: str, collection: str = "flan"):
     "Raise if a dataset evaluated for `cluster` (or one sharing a cluster with it) is trained on in `mixture`."
     trained = {t.name.split(".")[1] for t in seqio.get_mixture_or_task(mixture).tasks}
-    evaluated = set(get_cluster(cluster))
-    close = {n for n in trained if set(DATASETS[n].clusters) & ({cluster} | set(heldout_exclusions(cluster)))}
+    evaluated = set(get_cluster(cluster, collection))
+    close = {n for n in trained if set(get_dataset(n).clusters) & ({cluster} | set(heldout_exclusions(cluster)))}
     if trained & evaluated or close:
         raise ValueError(f"mixture {mixture!r} trains on datasets held out for {cluster!r}: {sorted(trained & evaluated | close)}")
 
 def heldout_mixture(cluster: str, verbose: bool = False, **kw) -> str:
     "The mixture for evaluating `cluster` zero-shot: every other cluster but its exclusions; leak-checked."
     name = flan_mixture(heldout=cluster, **kw)
-    check_no_leak(name, cluster)
+    check_no_leak(name, cluster, kw.get("collection", "flan"))
     if verbose:
         out = excluded_clusters(cluster)
         print(f"held out: {', '.join(out)}; trained on {len(seqio.get_mixture_or_task(name).tasks)} datasets "
@@ -100,21 +102,24 @@ FIGURE6_ORDER = ("summarization", "translation", "reading_comprehension", "senti
 FIGURE6_HELDOUT = ("nli", "closed_book_qa", "commonsense")
 CONVERSATIONAL_QA = ("coqa", "quac")
 
-def cluster_count_datasets(n: int) -> list[str]:
-    "The training datasets of the Figure 6 ablation with the first `n` clusters (1..7)."
+def cluster_count_datasets(n: int, collection: str = "flan") -> list[str]:
+    """The training datasets of the Figure 6 ablation with the first `n` clusters (1..7). A generated collection has no
+    conversational QA: its seventh stage is its misc cluster (never one of the three held-out clusters)."""
     if not 1 <= n <= len(FIGURE6_ORDER): raise ValueError(f"n must be in 1..{len(FIGURE6_ORDER)}, got {n}")
     names = []
     for c in FIGURE6_ORDER[:n]:
-        ds = CONVERSATIONAL_QA if c == "conversational_qa" else training_datasets(clusters=[c])
+        if c == "conversational_qa":
+            ds = CONVERSATIONAL_QA if collection == "flan" else training_datasets(clusters=["misc"], collection=collection)
+        else: ds = training_datasets(clusters=[c], collection=collection)
         names += [d for d in ds if d not in names]
     return names
 
-def cluster_count_mixture(n: int) -> str:
+def cluster_count_mixture(n: int, collection: str = "flan") -> str:
     "Register the Figure 6 mixture with the first `n` tuning clusters; leak-checked against the three held-out clusters."
-    names = cluster_count_datasets(n)
-    name = f"flan.mix.fig6-{n}"
+    names = cluster_count_datasets(n, collection)
+    name = f"flan.mix.{collection + '.' if collection != 'flan' else ''}fig6-{n}"
     if name not in seqio.MixtureRegistry.names(): seqio.MixtureRegistry.add(name, [(task(d).name, rate(d)) for d in names])
-    for c in FIGURE6_HELDOUT: check_no_leak(name, c)
+    for c in FIGURE6_HELDOUT: check_no_leak(name, c, collection)
     return name
 
 # %% ../nbs/03_mixtures.ipynb #48506197
@@ -124,7 +129,7 @@ def mixture_table(mixture: str) -> pd.DataFrame:
     rows = []
     for t in mix.tasks:
         d = t.name.split(".")[1]
-        rows.append({"dataset": d, "cluster": DATASETS[d].cluster, "train_examples": num_examples(d, "train"),
+        rows.append({"dataset": d, "cluster": get_dataset(d).cluster, "train_examples": num_examples(d, "train"),
                      "rate": mix.get_rate(t)})
     df = pd.DataFrame(rows)
     df["share_%"] = (100 * df["rate"] / df["rate"].sum()).round(2)

@@ -10,7 +10,7 @@ import numpy as np
 import seqio
 import tensorflow as tf
 import tensorflow_datasets as tfds
-from .catalog import DATASETS, N_TEMPLATES, SPLIT_KEYS, data_dir, get_dataset, to_python
+from .catalog import DATASETS, N_TEMPLATES, SPLIT_KEYS, data_dir, generated, get_dataset, to_python
 from .templates import TEMPLATES, TemplateError, example_fields, has_options, parse_pattern, render
 from . import metrics
 from .vocab import byte_vocab
@@ -18,8 +18,8 @@ from .vocab import byte_vocab
 # %% auto #0
 __all__ = ['FORMATS', 'SHOTS', 'MAX_FEWSHOT_INPUT_TOKENS', 'OUTPUT_SIGNATURE', 'SCORING_SIGNATURE', 'FEWSHOT_POOL',
            'EXEMPLAR_SEPARATOR', 'log', 'task_name', 'template_for', 'raw_inputs', 'render_format', 'fewshot_prompt',
-           'templated', 'vocabulary', 'configure', 'output_features', 'data_source', 'task', 'register_all', 'on_disk',
-           'read_task', 'preview', 'check_tasks']
+           'templated', 'vocabulary', 'configure', 'output_features', 'generated_source', 'data_source', 'task',
+           'register_all', 'on_disk', 'read_task', 'preview', 'check_tasks']
 
 # %% ../nbs/02_tasks.ipynb #87c04442
 FORMATS = ("instructions", "no_template", "dataset_name")
@@ -168,9 +168,32 @@ def output_features(vocab: seqio.Vocabulary | None = None) -> dict[str, seqio.Fe
     vocab = vocab or vocabulary()
     return {"inputs": seqio.Feature(vocab, add_eos=False), "targets": seqio.Feature(vocab, add_eos=True)}
 
-def data_source(dataset: str) -> seqio.TfdsDataSource:
-    "The seqio source of a catalog dataset: its TFDS builder and version with the catalog's split slices."
+def _tensor_spec(value, where: str) -> tf.TensorSpec:
+    "The `tf.TensorSpec` of one field of a generated example (str, int, float, bool or a list of str)."
+    if isinstance(value, str): return tf.TensorSpec((), tf.string)
+    if isinstance(value, bool): return tf.TensorSpec((), tf.bool)
+    if isinstance(value, int): return tf.TensorSpec((), tf.int64)
+    if isinstance(value, float): return tf.TensorSpec((), tf.float32)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value): return tf.TensorSpec((None,), tf.string)
+    raise TypeError(f"{where}: generated examples hold str, int, float, bool or list of str, got {type(value).__name__}")
+
+def generated_source(dataset: str) -> seqio.FunctionDataSource:
+    "The seqio source of a generated dataset (e.g. FLAN-mini): its collection's examples as a `tf.data.Dataset`."
+    spec, gen = get_dataset(dataset), generated(dataset)
+    first = next((gen(dataset, getattr(spec.splits, k)) for k in SPLIT_KEYS if gen(dataset, getattr(spec.splits, k))), None)
+    if not first: raise ValueError(f"{dataset}: the {spec.collection} collection generated no examples in any split")
+    signature = {k: _tensor_spec(v, f"{dataset} field {k!r}") for k, v in first[0].items()}
+    def dataset_fn(split: str, shuffle_files: bool, seed: int | None = None) -> tf.data.Dataset:
+        rows = gen(dataset, split)
+        return tf.data.Dataset.from_generator(lambda: iter(rows), output_signature=signature)
+    return seqio.FunctionDataSource(dataset_fn, splits=[getattr(spec.splits, k) for k in SPLIT_KEYS],
+                                    num_input_examples={getattr(spec.splits, k): len(gen(dataset, getattr(spec.splits, k)))
+                                                        for k in SPLIT_KEYS})
+
+def data_source(dataset: str) -> seqio.DataSource:
+    "The seqio source of a catalog dataset: its TFDS builder and version with the catalog's split slices (or generated)."
     spec = get_dataset(dataset)
+    if generated(dataset): return generated_source(dataset)
     return seqio.TfdsDataSource(spec.tfds_name, tfds_data_dir=data_dir(), caching_permitted=False,
                                 splits={k: getattr(spec.splits, k) for k in SPLIT_KEYS})
 

@@ -135,7 +135,7 @@ def _load_prompts(cluster: str | None = None):
 class _Templates(Mapping):
     "Read-only mapping dataset name → list of its 10 `Template`s."
     def _all(self):
-        if len(_REGISTRY) < len(DATASETS): _load_prompts()
+        if any(n not in _REGISTRY for n in DATASETS): _load_prompts()
         return _REGISTRY
     def __getitem__(self, name):
         spec = get_dataset(name)

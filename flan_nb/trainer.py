@@ -25,7 +25,7 @@ __all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_FLOPS', 'default_config', 'merge_con
            'optimizer', 'token_losses', 'loss_sums', 'model_config', 'StateSpec', 'state_spec', 'create_state',
            'make_step', 'synthetic_batches', 'resolve_mixture', 'batches', 'CheckpointError', 'checkpoint_manager',
            'save', 'restore', 'measure_matmul_peak', 'peak_flops', 'TrainResult', 'train', 'read_tensorboard',
-           'restore_model']
+           'restore_model', 'is_workdir', 'load_init']
 
 # %% ../nbs/07_trainer.ipynb #d1d22866
 def default_config() -> ml_collections.ConfigDict:
@@ -33,17 +33,20 @@ def default_config() -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
     c.workdir = ""                  # config.json, metrics.jsonl, tensorboard/ and checkpoints/ go here ("" = none)
     c.seed = 0                      # parameter initialisation and the training RNG
-    c.model = ml_collections.ConfigDict(dict(preset="tiny", init_from=""))  # init_from: a .gguf file or HF directory
+    c.model = ml_collections.ConfigDict(dict(preset="tiny", init_from=""))  # a .gguf file, HF directory or train() workdir
     c.model.overrides = ml_collections.ConfigDict()  # ModelConfig fields, e.g. vocab_size, dtype, remat, scan_layers
     c.data = ml_collections.ConfigDict(dict(
         mixture="heldout:nli", split="train", vocabulary="byte", inputs_length=1024, targets_length=256,
         batch_size=8,               # global rows per step (FLAN: ~8,192 tokens = 6.4 rows of 1280)
-        kind="decoder", pack=True, shuffle=True, seed=0, mock=-1, mock_examples=64))  # mock: -1 auto, 0 no, 1 yes
+        kind="decoder", pack=True, shuffle=True, seed=0, mock=-1, mock_examples=64,  # mock: -1 auto, 0 no, 1 yes
+        collection="flan",          # the catalog collection that 'heldout:C' and 'flan' draw from ('mini': FLAN-mini)
+        format="instructions"))     # 'heldout:C'/'flan' input format: instructions, no_template or dataset_name
     c.optimizer = ml_collections.ConfigDict(dict(
         name="adafactor", learning_rate=3e-5, schedule="constant", warmup_steps=0, decay_steps=0, end_factor=0.0,
         weight_decay=0.0, b1=0.9, b2=0.999, eps=1e-8, grad_clip=1.0, accumulation_steps=1,
         adafactor_parameter_scale=False))
-    c.train = ml_collections.ConfigDict(dict(steps=100, z_loss=0.0, log_every=10, progress=True, peak_flops=0.0))
+    c.train = ml_collections.ConfigDict(dict(steps=100, z_loss=0.0, log_every=10, progress=True, peak_flops=0.0,
+                                             print_config=True))  # print_config: the mesh and config at start
     c.checkpoint = ml_collections.ConfigDict(dict(every=100, keep=3, use_async=True, resume=True))
     c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1, num_devices=0))  # num_devices 0 = all
     c.mesh.rules = ml_collections.ConfigDict()  # overrides of partitioning.DEFAULT_RULES, e.g. {"embed": None}
@@ -263,13 +266,14 @@ def synthetic_batches(vocab_size: int, rows: int, inputs_length: int, targets_le
         part_rows = slice(index * rows // count, (index + 1) * rows // count)
         yield {k: v[part_rows] for k, v in b.items()}
 
-def resolve_mixture(name: str) -> str:
-    "The registered seqio name of `name` (`heldout:CLUSTER`, `task:DATASET`, `flan` or a registered task/mixture)."
+def resolve_mixture(name: str, collection: str = "flan", fmt: str = "instructions") -> str:
+    """The registered seqio name of `name` (`heldout:CLUSTER`, `task:DATASET`, `flan` or a registered task/mixture);
+    `heldout:` and `flan` draw from `collection` in format `fmt`."""
     import seqio
     from flan_nb import mixtures, tasks
-    if name.startswith("heldout:"): return mixtures.heldout_mixture(name.split(":", 1)[1])
-    if name.startswith("task:"): return tasks.task(name.split(":", 1)[1]).name
-    if name == "flan": return mixtures.flan_mixture()
+    if name.startswith("heldout:"): return mixtures.heldout_mixture(name.split(":", 1)[1], collection=collection, fmt=fmt)
+    if name.startswith("task:"): return tasks.task(name.split(":", 1)[1], fmt=fmt).name
+    if name == "flan": return mixtures.flan_mixture(collection=collection, fmt=fmt)
     try: seqio.get_mixture_or_task(name)
     except (ValueError, KeyError):
         raise ValueError(f"data.mixture {name!r} is not a registered seqio task or mixture; use 'heldout:CLUSTER', "
@@ -285,7 +289,7 @@ def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, ski
                                  skip, data["kind"], (shard.index if shard is not None else 0, n))
     from flan_nb.packing import task_batches
     mock = {-1: None, 0: False, 1: True}[int(data["mock"])]
-    it = task_batches(resolve_mixture(data["mixture"]), data["split"], {"inputs": data["inputs_length"], "targets": data["targets_length"]},
+    it = task_batches(resolve_mixture(data["mixture"], data["collection"], data["format"]), data["split"], {"inputs": data["inputs_length"], "targets": data["targets_length"]},
                       rows, kind=data["kind"], pack=data["pack"], shuffle=data["shuffle"], seed=int(data["seed"]),
                       num_epochs=None, mock=mock, mock_examples=int(data["mock_examples"]), shard_info=shard)
     return itertools.islice(it, skip, None)
@@ -384,6 +388,10 @@ def _check_config(cfg: ml_collections.ConfigDict):
                          f"{cfg.optimizer.accumulation_steps}")
     if cfg.train.log_every < 1 or cfg.checkpoint.every < 1 or cfg.checkpoint.keep < 1:
         raise ValueError("train.log_every, checkpoint.every and checkpoint.keep must be >= 1")
+    from flan_nb.tasks import FORMATS
+    from flan_nb.catalog import get_collection
+    if cfg.data.format not in FORMATS: raise ValueError(f"data.format must be one of {FORMATS}, got {cfg.data.format!r}")
+    get_collection(cfg.data.collection)
 
 def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndarray]] | None = None,
           callbacks: Sequence[Callable[[int, dict], None]] = ()) -> TrainResult:
@@ -405,10 +413,7 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
     mcfg = model_config(cfg)
     init_params = None
     if cfg.model.init_from:
-        from flan_nb.checkpoints import load
-        loaded, vocab = load(cfg.model.init_from, **cfg.model.overrides.to_dict())
-        mcfg, init_params = loaded.config, nnx.to_pure_dict(nnx.state(loaded, nnx.Param))
-        del loaded
+        mcfg, vocab, init_params = load_init(cfg.model.init_from, cfg.model.overrides.to_dict())
     else:
         vocab = get_vocabulary(cfg.data.vocabulary) if cfg.data.mixture != "synthetic" else None
     if vocab is not None:
@@ -426,8 +431,9 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
         mngr = checkpoint_manager(workdir / "checkpoints", cfg.checkpoint.every, cfg.checkpoint.keep, cfg.checkpoint.use_async)
         if cfg.checkpoint.resume and mngr.latest_step() is not None: _check_same_run(workdir, cfg)
     if chief:
-        print(f"flan_nb.train: {jax.process_count()} process(es), mesh {dict(mesh.shape)} on {jax.devices()[0].platform}; config:")
-        print(cfg)
+        if cfg.train.print_config:
+            print(f"flan_nb.train: {jax.process_count()} process(es), mesh {dict(mesh.shape)} on {jax.devices()[0].platform}; config:")
+            print(cfg)
         if workdir is not None:
             workdir.mkdir(parents=True, exist_ok=True)
             (workdir / "config.json").write_text(cfg.to_json_best_effort(indent=2))
@@ -522,10 +528,7 @@ def restore_model(workdir: str | os.PathLike, step: int | None = None, mesh: jax
     wd = Path(workdir).absolute()
     if not (wd / "config.json").is_file(): raise CheckpointError(f"{wd} has no config.json; is it a train() work directory?")
     cfg = load_config(wd / "config.json")
-    if cfg.model.init_from:
-        from flan_nb.checkpoints import load
-        base, vocab = load(cfg.model.init_from, **cfg.model.overrides.to_dict())
-        mcfg = base.config; del base
+    if cfg.model.init_from: mcfg, vocab, _ = load_init(cfg.model.init_from, cfg.model.overrides.to_dict(), params=False)
     else: mcfg, vocab = model_config(cfg), get_vocabulary(cfg.data.vocabulary)
     mesh = mesh or part.make_mesh(1, 1, 1, devices=jax.devices()[:1])
     tx, sched = optimizer(cfg.optimizer, cfg.train.steps)
@@ -535,6 +538,30 @@ def restore_model(workdir: str | os.PathLike, step: int | None = None, mesh: jax
         with jax.set_mesh(mesh): state, _ = restore(mngr, spec, step)
     finally: mngr.close()
     return nnx.merge(spec.graphdef, state["params"]), vocab, cfg
+
+def is_workdir(path) -> bool:
+    "Whether `path` is a `train()` work directory (a config.json and a checkpoints/ directory)."
+    p = Path(path)
+    return (p / "config.json").is_file() and (p / "checkpoints").is_dir()
+
+def load_init(path, overrides: Mapping[str, Any] | None = None, params: bool = True):
+    """The `ModelConfig`, vocabulary and (with `params`) parameters to start from: a .gguf file or Hugging Face
+    directory (`overrides` applied), or a `train()` work directory's newest checkpoint (`overrides` must agree with it)."""
+    from flan_nb.vocab import get_vocabulary
+    overrides = dict(overrides or {})
+    if is_workdir(path):
+        wd = Path(path).absolute()
+        c = load_config(wd / "config.json")
+        if params: model, vocab, _ = restore_model(wd); mcfg = model.config
+        elif c.model.init_from: mcfg, vocab, _ = load_init(c.model.init_from, c.model.overrides.to_dict(), params=False)
+        else: mcfg, vocab = model_config(c), get_vocabulary(c.data.vocabulary)
+        differ = {k: v for k, v in overrides.items() if getattr(mcfg, k, object()) != v}
+        if differ: raise ValueError(f"model.overrides {differ} differ from the model in {wd}; a work directory's model "
+                                    "is used as it was trained: drop those overrides")
+        return mcfg, vocab, (nnx.to_pure_dict(nnx.state(model, nnx.Param)) if params else None)
+    from flan_nb.checkpoints import load
+    loaded, vocab = load(path, **overrides)
+    return loaded.config, vocab, (nnx.to_pure_dict(nnx.state(loaded, nnx.Param)) if params else None)
 
 def _writer(workdir: Path | None, chief: bool):
     from clu import metric_writers

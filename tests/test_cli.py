@@ -30,9 +30,9 @@ def test_unknown_dataset_is_one_clear_line():
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "unknown dataset 'imdb'" in r.stderr and "imdb_reviews" in r.stderr
 
-def test_demo_covers_every_cluster():
+def test_samples_cover_every_cluster():
     from flan_nb.catalog import CLUSTER_TITLES
-    r = flan_nb("demo")
+    r = flan_nb("samples")
     assert r.returncode == 0, r.stderr
     for title in CLUSTER_TITLES.values(): assert f"== {title} (" in r.stdout, title
     assert r.stdout.count(">>> ") >= 12
