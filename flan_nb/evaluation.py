@@ -16,10 +16,11 @@ from flax import nnx
 from .model import Transformer
 
 # %% auto #0
-__all__ = ['TRACE_COUNTS', 'RULES', 'ScoreRequest', 'part_length', 'pack_row', 'pack_request', 'pack_rows', 'split_options',
-           'Scores', 'bucket_length', 'score_requests', 'score_slow', 'predict', 'requests_from_rows', 'score_task',
-           'rank_classification', 'template_accuracy', 'task_metrics', 'generate_predictions', 'evaluate_template',
-           'EvalResults', 'evaluate', 'trained_datasets', 'check_heldout', 'evaluate_heldout']
+__all__ = ['TRACE_COUNTS', 'RULES', 'READ_CACHE_SIZE', 'ScoreRequest', 'part_length', 'pack_row', 'pack_request', 'pack_rows',
+           'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow', 'predict', 'requests_from_rows',
+           'read_cached', 'score_task', 'rank_classification', 'template_accuracy', 'task_metrics',
+           'generate_predictions', 'evaluate_template', 'EvalResults', 'evaluate', 'trained_datasets', 'check_heldout',
+           'evaluate_heldout']
 
 # %% ../nbs/08_evaluation.ipynb #266320be
 @dataclasses.dataclass
@@ -223,11 +224,24 @@ def requests_from_rows(rows: Iterable[dict]) -> tuple[list[ScoreRequest], list[d
                      "n_options": len(g["options"]), "exemplar_ids": g["exemplar_ids"], "example": g["example"]})
     return reqs, meta
 
+READ_CACHE_SIZE = 64
+_READS: collections.OrderedDict = collections.OrderedDict()
+
+def read_cached(task_name: str, split: str, mock: bool | None = None) -> list[dict]:
+    """`tasks.read_task`'s examples, remembered for the last `READ_CACHE_SIZE` (task, split, vocabulary) reads:
+    evaluating several models on one task builds its seqio pipeline (and tokenizes) once."""
+    from flan_nb.tasks import read_task, vocabulary
+    key = (task_name, split, mock, vocabulary())
+    if key in _READS: _READS.move_to_end(key)
+    else:
+        _READS[key] = read_task(task_name, split, mock=mock)
+        while len(_READS) > READ_CACHE_SIZE: _READS.popitem(last=False)
+    return _READS[key]
+
 def score_task(model: Transformer, task_name: str, split: str = "validation", n: int | None = None,
                mock: bool | None = None, rows: int = 8, max_len: int | None = None):
     "The requests, bookkeeping, `Scores` and each rule's picks of the first `n` examples of scoring task `task_name`."
-    from flan_nb.tasks import read_task
-    reqs, meta = requests_from_rows(read_task(task_name, split, mock=mock))
+    reqs, meta = requests_from_rows(read_cached(task_name, split, mock))
     if n is not None: reqs, meta = reqs[:n], meta[:n]
     if not reqs: raise ValueError(f"task {task_name!r} has no examples in split {split!r}")
     sc = score_requests(model, reqs, rows=rows, max_len=max_len)
@@ -292,7 +306,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
                       max_new_tokens: int = 64, bootstrap: int = 0) -> tuple[dict, list[dict]]:
     "Metrics (with intervals) of one dataset under one template, and its per-example predictions."
     from flan_nb.catalog import get_dataset, to_python
-    from flan_nb.tasks import read_task, task
+    from flan_nb.tasks import task
     spec = get_dataset(dataset)
     if spec.kind == "classification":
         name = task(dataset, template, shots, scoring=True).name
@@ -308,7 +322,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
                  for i, (r, m, t) in enumerate(zip(reqs, meta, texts))]
     else:
         name = task(dataset, template, shots).name
-        examples = read_task(name, split, mock=mock)[: n]
+        examples = read_cached(name, split, mock)[: n]
         if not examples: raise ValueError(f"{name} has no examples in split {split!r}")
         texts, cut = generate_predictions(model, vocab, examples, max_new_tokens, rows, max_len)
         values, cis = task_metrics(dataset, examples, texts, bootstrap)

@@ -148,8 +148,9 @@ def run_groups(runs) -> dict[str, list[EvalResults]]:
         in6, in7 = n_clusters(r) is not None, s.get("params") is not None
         if in6: g["figure6"].append(r)
         if in7: g["figure7"].append(r)
-        if not (in6 or in7) and s.get("training_format") is not None: g["figure8"].append(r)
-        if not (in6 or in7) and s.get("training_format", "instructions") == "instructions" \
+        untuned = s.get("tuned") is False   # a base model: in Figure 1/5 beside the tuned runs, never a Figure 8 format
+        if not (in6 or in7 or untuned) and s.get("training_format") is not None: g["figure8"].append(r)
+        if not (in6 or in7) and s.get("training_format") in (None, "instructions") \
                 and s.get("eval_format", "instructions") == "instructions": g["main"].append(r)
     return g
 

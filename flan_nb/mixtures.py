@@ -37,7 +37,7 @@ def training_datasets(heldout: str | None = None, clusters: Sequence[str] | None
         for n in get_cluster(c, collection):
             s = get_dataset(n)
             if n in names or set(s.clusters) & set(out) or rate(n) == 0: continue
-            if not s.counted and not include_uncounted: continue
+            if not s.counted and not include_uncounted and collection == "flan": continue  # the paper's count
             names.append(n)
     return names
 

@@ -17,9 +17,9 @@ from .vocab import byte_vocab
 
 # %% auto #0
 __all__ = ['FORMATS', 'SHOTS', 'MAX_FEWSHOT_INPUT_TOKENS', 'OUTPUT_SIGNATURE', 'SCORING_SIGNATURE', 'FEWSHOT_POOL',
-           'EXEMPLAR_SEPARATOR', 'log', 'task_name', 'template_for', 'raw_inputs', 'render_format', 'fewshot_prompt',
-           'templated', 'vocabulary', 'configure', 'output_features', 'generated_source', 'data_source', 'task',
-           'register_all', 'on_disk', 'read_task', 'preview', 'check_tasks']
+           'EXEMPLAR_SEPARATOR', 'log', 'GENERATED_SHUFFLE_BUFFER', 'task_name', 'template_for', 'raw_inputs',
+           'render_format', 'fewshot_prompt', 'templated', 'vocabulary', 'configure', 'output_features',
+           'generated_source', 'data_source', 'task', 'register_all', 'on_disk', 'read_task', 'preview', 'check_tasks']
 
 # %% ../nbs/02_tasks.ipynb #87c04442
 FORMATS = ("instructions", "no_template", "dataset_name")
@@ -168,27 +168,56 @@ def output_features(vocab: seqio.Vocabulary | None = None) -> dict[str, seqio.Fe
     vocab = vocab or vocabulary()
     return {"inputs": seqio.Feature(vocab, add_eos=False), "targets": seqio.Feature(vocab, add_eos=True)}
 
-def _tensor_spec(value, where: str) -> tf.TensorSpec:
-    "The `tf.TensorSpec` of one field of a generated example (str, int, float, bool or a list of str)."
-    if isinstance(value, str): return tf.TensorSpec((), tf.string)
-    if isinstance(value, bool): return tf.TensorSpec((), tf.bool)
-    if isinstance(value, int): return tf.TensorSpec((), tf.int64)
-    if isinstance(value, float): return tf.TensorSpec((), tf.float32)
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value): return tf.TensorSpec((None,), tf.string)
+_LIST_SEP = "\x1f"  # ASCII unit separator: joins a list-of-str field into one string tensor
+
+def _field_kind(value, where: str) -> str:
+    "How one field of a generated example travels through tf.data: 'str', 'int', 'float', 'bool' or 'list'."
+    if isinstance(value, bool): return "bool"
+    for kind, types in (("str", str), ("int", int), ("float", float)):
+        if isinstance(value, types): return kind
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value): return "list"
     raise TypeError(f"{where}: generated examples hold str, int, float, bool or list of str, got {type(value).__name__}")
 
+def _columns(dataset: str, rows: list[dict]) -> tuple[dict, dict]:
+    "The examples as columns for `from_tensor_slices` (list fields joined with `_LIST_SEP`, lengths in `field/n`)."
+    kinds = {k: _field_kind(v, f"{dataset} field {k!r}") for k, v in rows[0].items()}
+    cols = {k: [] for k in kinds}
+    for i, r in enumerate(rows):
+        if r.keys() != kinds.keys(): raise ValueError(f"{dataset}: example {i} has fields {sorted(r)}, the first has {sorted(kinds)}")
+        for k, kind in kinds.items():
+            v = r[k]
+            if _field_kind(v, f"{dataset} example {i} field {k!r}") != kind:
+                raise ValueError(f"{dataset}: field {k!r} of example {i} is {type(v).__name__}, the first example's is {kind}")
+            if kind == "list":
+                if any(_LIST_SEP in x for x in v): raise ValueError(f"{dataset}: field {k!r} of example {i} contains \\x1f")
+                cols.setdefault(f"{k}/n", []).append(len(v))
+                v = _LIST_SEP.join(v)
+            cols[k].append(v)
+    return cols, kinds
+
 def generated_source(dataset: str) -> seqio.FunctionDataSource:
-    "The seqio source of a generated dataset (e.g. FLAN-mini): its collection's examples as a `tf.data.Dataset`."
+    """The seqio source of a generated dataset (e.g. FLAN-mini): its collection's examples as a `tf.data.Dataset` of
+    tensors (`from_tensor_slices`, not a Python generator: the templating step is one already, and generators nested
+    in generators can starve tf.data's thread pool)."""
     spec, gen = get_dataset(dataset), generated(dataset)
-    first = next((gen(dataset, getattr(spec.splits, k)) for k in SPLIT_KEYS if gen(dataset, getattr(spec.splits, k))), None)
-    if not first: raise ValueError(f"{dataset}: the {spec.collection} collection generated no examples in any split")
-    signature = {k: _tensor_spec(v, f"{dataset} field {k!r}") for k, v in first[0].items()}
+    splits = {k: getattr(spec.splits, k) for k in SPLIT_KEYS}
+    if not any(gen(dataset, s) for s in splits.values()):
+        raise ValueError(f"{dataset}: the {spec.collection} collection generated no examples in any split")
     def dataset_fn(split: str, shuffle_files: bool, seed: int | None = None) -> tf.data.Dataset:
         rows = gen(dataset, split)
-        return tf.data.Dataset.from_generator(lambda: iter(rows), output_signature=signature)
-    return seqio.FunctionDataSource(dataset_fn, splits=[getattr(spec.splits, k) for k in SPLIT_KEYS],
-                                    num_input_examples={getattr(spec.splits, k): len(gen(dataset, getattr(spec.splits, k)))
-                                                        for k in SPLIT_KEYS})
+        if not rows: raise ValueError(f"{dataset}: split {split!r} has no examples")
+        cols, kinds = _columns(dataset, rows)
+        lists = [k for k, kind in kinds.items() if kind == "list"]
+        ds = tf.data.Dataset.from_tensor_slices(cols)
+        @tf.autograph.experimental.do_not_convert  # plain graph code: tf.cond is explicit
+        def unpack(ex):
+            for k in lists:
+                parts = tf.strings.split(ex[k], _LIST_SEP)
+                ex[k] = tf.cond(ex.pop(f"{k}/n") > 0, lambda: parts, lambda: tf.zeros([0], tf.string))
+            return ex
+        return ds.map(unpack) if lists else ds
+    return seqio.FunctionDataSource(dataset_fn, splits=list(splits.values()),
+                                    num_input_examples={s: len(gen(dataset, s)) for s in splits.values()})
 
 def data_source(dataset: str) -> seqio.DataSource:
     "The seqio source of a catalog dataset: its TFDS builder and version with the catalog's split slices (or generated)."
@@ -196,6 +225,8 @@ def data_source(dataset: str) -> seqio.DataSource:
     if generated(dataset): return generated_source(dataset)
     return seqio.TfdsDataSource(spec.tfds_name, tfds_data_dir=data_dir(), caching_permitted=False,
                                 splits={k: getattr(spec.splits, k) for k in SPLIT_KEYS})
+
+GENERATED_SHUFFLE_BUFFER = 128  # generated examples come in random order: a small buffer, so a mixture starts fast
 
 def task(dataset: str, template: int | None = None, shots: int = 0, scoring: bool = False, *,
          fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES) -> seqio.Task:
@@ -211,7 +242,8 @@ def task(dataset: str, template: int | None = None, shots: int = 0, scoring: boo
         name, source=source, output_features=output_features(vocab),
         preprocessors=[prep, seqio.preprocessors.tokenize, seqio.preprocessors.append_eos_after_trim],
         postprocess_fn=metrics.postprocessor(dataset) if evaluating else None,
-        metric_fns=metrics.metric_fns(dataset) if evaluating else [])
+        metric_fns=metrics.metric_fns(dataset) if evaluating else [],
+        shuffle_buffer_size=GENERATED_SHUFFLE_BUFFER if generated(dataset) else seqio.dataset_providers.SHUFFLE_BUFFER_SIZE)
 
 def register_all(datasets: Sequence[str] | None = None) -> list[str]:
     "Register the standard tasks (training; evaluation and scoring per evaluated template) of every dataset."
@@ -224,7 +256,7 @@ def register_all(datasets: Sequence[str] | None = None) -> list[str]:
             if spec.kind == "classification": names.append(task(d, t, scoring=True).name)
     return names
 
-# %% ../nbs/02_tasks.ipynb #fa27e620
+# %% ../nbs/02_tasks.ipynb #3a013025
 def on_disk(name: str) -> bool:
     "Whether the TFDS data of every dataset that the task or mixture `name` reads is on disk."
     from flan_nb.catalog import is_on_disk
@@ -247,7 +279,7 @@ def preview(name: str, split: str = "validation", n: int = 2, mock: bool | None 
     keep = ("inputs_pretokenized", "targets_pretokenized", "idx", "template", "is_correct", "exemplar_ids")
     return [{k: to_python(v) for k, v in ex.items() if k in keep} for ex in read_task(name, split, n=n, mock=mock)]
 
-# %% ../nbs/02_tasks.ipynb #b64f4ae6
+# %% ../nbs/02_tasks.ipynb #a146fd15
 def check_tasks(dataset: str, num_examples: int = 3) -> dict:
     "Read the standard variants of `dataset` under mock data and check them; returns the number of examples read."
     spec, vocab = get_dataset(dataset), vocabulary()

@@ -143,8 +143,8 @@ class _Templates(Mapping):
         reg = _REGISTRY
         if name not in reg: raise KeyError(f"dataset {name!r} has no templates registered (see flan_nb.prompts)")
         return list(reg[name].templates)
-    def __iter__(self): return iter(self._all())
-    def __len__(self): return len(self._all())
+    def __iter__(self): self._all(); return iter(DATASETS)  # FLAN's datasets; other collections look up by name
+    def __len__(self): return len(DATASETS)
     def __repr__(self): return f"TEMPLATES({len(self)} datasets)"
 
 TEMPLATES = _Templates()

@@ -37,6 +37,19 @@ def test_samples_cover_every_cluster():
     for title in CLUSTER_TITLES.values(): assert f"== {title} (" in r.stdout, title
     assert r.stdout.count(">>> ") >= 12
 
+def test_demo_bad_input_is_one_line_and_writes_nothing(tmp_path):
+    "A misspelt held-out cluster or setting stops the demo before any phase runs, with one line naming the fix."
+    r = flan_nb("demo", "--fast", "--heldout", "nlii", "--out", str(tmp_path / "a"))
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0, r.stderr
+    assert "unknown cluster 'nlii'" in r.stderr and "'nli'" in r.stderr
+    r = flan_nb("demo", "--fast", "--set", "tune.stepz=3", "--out", str(tmp_path / "b"))
+    assert r.returncode == 2 and "unknown config key 'tune.stepz'" in r.stderr, r.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+def test_figures_from_a_missing_directory_is_one_line(tmp_path):
+    r = flan_nb("figures", "--runs", str(tmp_path / "none"), "--out", str(tmp_path / "figs"))
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "does not exist" in r.stderr, r.stderr
+
 def test_train_from_a_config_file_and_again_from_its_config_json(tmp_path):
     "`flan-nb train --config cfg.py`, then the run's own config.json with a longer schedule resumes it."
     cfg = tmp_path / "cfg.py"
