@@ -405,11 +405,12 @@ FORMAT_NAMES = {("instructions", "instructions"): "FLAN instructions", ("no_temp
 
 @_styled
 def fig_instructions(runs=None) -> Figure:
-    "Figure 8: the role of instructions, the paper's bars beside runs tagged with their training/eval formats."
+    "Figure 8: the role of instructions, the paper's bars beside runs tagged with their training/eval formats (untuned runs skipped)."
     paper = PAPER["figure8"][0]
     groups: dict[str, dict[tuple, list]] = {}
     for r in load_runs(runs):
         s = r.settings
+        if s.get("tuned") is False: continue   # an untuned base model has no tuning format
         if s.get("training_format") is None:
             raise ValueError(f"{run_label(r)} has no settings['training_format']: evaluate it with evaluate_heldout, or tag it")
         lab = f"this run ({s['label']})" if s.get("label") else "this run (format ablation)"
