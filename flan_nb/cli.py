@@ -9,7 +9,7 @@ from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, get_cluster, get_datase
 
 # %% auto #0
 __all__ = ['parser', 'quiet_tensorflow', 'main', 'format_table', 'catalog_rows', 'cmd_catalog', 'cmd_templates', 'cmd_train',
-           'cmd_eval', 'demo_sample', 'cmd_samples', 'cmd_demo', 'cmd_figures']
+           'cmd_eval', 'demo_sample', 'cmd_samples', 'cmd_demo', 'cmd_experiment', 'cmd_figures']
 
 # %% ../nbs/99_cli.ipynb #bf225249
 def parser() -> argparse.ArgumentParser:
@@ -51,6 +51,13 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(fn=lambda a: cmd_demo(a))  # looked up when called: the commands are defined below
     s = sub.add_parser("samples", help="the catalog and one templated example of every cluster")
     s.set_defaults(fn=lambda a: cmd_samples(a))
+    x = sub.add_parser("experiment", help="run one of the paper's ablations (flan_nb.experiments), resumable")
+    x.add_argument("name", help="heldout_clusters, cluster_count, instruction_ablation, scale or fewshot")
+    x.add_argument("--out", default="flan_experiments", help="the experiments directory (default ./flan_experiments)")
+    x.add_argument("--fast", action="store_true", help="the seconds-long variant (a plumbing check)")
+    x.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a driver argument (e.g. --set cluster=nli) or a setting (e.g. --set tune.steps=300)")
+    x.set_defaults(fn=lambda a: cmd_experiment(a))
     f = sub.add_parser("figures", help="draw every figure the results JSON files of a directory have data for")
     f.add_argument("--runs", required=True, help="a directory of results JSON files (searched recursively)")
     f.add_argument("--out", required=True, help="where the PNG and PDF files go")
@@ -185,6 +192,18 @@ def cmd_demo(args) -> int:
     c.update(out=args.out, heldout=args.heldout, ablation=not args.no_ablation)
     for o in args.set: merge_config(c, parse_override(o))
     run_demo(c)
+    return 0
+
+def cmd_experiment(args) -> int:
+    "Run an experiment driver and print the results files it wrote or found."
+    from flan_nb.experiments import run_experiment
+    from flan_nb.trainer import parse_override
+    overrides = {}
+    for o in args.set:
+        key, eq, text = o.partition("=")
+        if not eq or not key.strip(): raise ValueError(f"--set {o!r} must look like key=value")
+        overrides[key.strip()] = parse_override(f"v={text}")["v"]   # a Python literal, else the text
+    for p in run_experiment(args.name, args.out, fast=args.fast, **overrides): print(p)
     return 0
 
 def cmd_figures(args) -> int:

@@ -46,6 +46,12 @@ def test_demo_bad_input_is_one_line_and_writes_nothing(tmp_path):
     assert r.returncode == 2 and "unknown config key 'tune.stepz'" in r.stderr, r.stderr
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
+def test_experiment_bad_name_is_one_line(tmp_path):
+    r = flan_nb("experiment", "cluster_counts", "--fast", "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0, r.stderr
+    assert "unknown experiment 'cluster_counts'" in r.stderr and "cluster_count" in r.stderr
+    assert not (tmp_path / "x").exists()
+
 def test_figures_from_a_missing_directory_is_one_line(tmp_path):
     r = flan_nb("figures", "--runs", str(tmp_path / "none"), "--out", str(tmp_path / "figs"))
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "does not exist" in r.stderr, r.stderr
