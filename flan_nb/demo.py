@@ -84,18 +84,27 @@ def run_configs(c: ml_collections.ConfigDict, vocab_spec: str) -> dict[str, ml_c
     return runs
 
 # %% ../nbs/09_demo.ipynb #6bd3482b
-def _correct(res) -> dict[tuple[str, int], dict[int, float]]:
-    "(dataset, template) -> {example idx: 1.0 if right}, for the test split of classification datasets."
+def _correct(res, majority: bool = False) -> dict[tuple[str, int], dict[int, float]]:
+    """(dataset, template) -> {example idx: 1.0 if right}, for the test split of classification datasets; with
+    `majority`, right means the target is the (dataset, template)'s most common target: the constant-answer baseline."""
+    from collections import Counter
     from flan_nb.catalog import get_dataset
-    out = {}
+    out, targets = {}, {}
     for p in res.predictions:
         if p["split"] != res.settings["split"] or get_dataset(p["dataset"]).kind != "classification": continue
-        out.setdefault((p["dataset"], int(p["template"])), {})[int(p["idx"])] = float(p["prediction"] == p["target"])
+        key = (p["dataset"], int(p["template"]))
+        out.setdefault(key, {})[int(p["idx"])] = float(p["prediction"] == p["target"])
+        targets.setdefault(key, {})[int(p["idx"])] = p["target"]
+    if majority:
+        for key, t in targets.items():
+            top = Counter(t.values()).most_common(1)[0][0]
+            out[key] = {i: float(v == top) for i, v in t.items()}
     return out
 
 def cluster_score(res, n_boot: int = 1000, seed: int = 0, paired_with=None) -> dict[str, float]:
-    """Cluster accuracy (mean over datasets of the mean over templates), its 95% bootstrap interval over examples and
-    the std over templates; with `paired_with` (another `EvalResults` on the same examples), also the difference."""
+    """Cluster accuracy (mean over datasets of the mean over templates), its 95% bootstrap interval over examples, the
+    std over templates and `majority`, the score of always giving each dataset's most common answer; with
+    `paired_with` (another `EvalResults` on the same examples), also the difference."""
     a = _correct(res)
     if not a: raise ValueError("no classification predictions to score (is the held-out cluster a generation cluster?)")
     b = _correct(paired_with) if paired_with is not None else None
@@ -114,7 +123,8 @@ def cluster_score(res, n_boot: int = 1000, seed: int = 0, paired_with=None) -> d
         if b is not None: diffs.append(score(a, picks) - score(b, picks))
     per_template = [np.mean(list(v.values())) * 100 for v in a.values()]
     out = {"score": score(a, full), "ci_low": float(np.percentile(boots, 2.5)), "ci_high": float(np.percentile(boots, 97.5)),
-           "template_std": float(np.std(per_template)), "templates": len(a), "examples": sum(len(v) for v in idx.values())}
+           "template_std": float(np.std(per_template)), "templates": len(a), "examples": sum(len(v) for v in idx.values()),
+           "majority": score(_correct(res, majority=True), full)}
     if b is not None:
         out.update(diff=score(a, full) - score(b, full), diff_low=float(np.percentile(diffs, 2.5)),
                    diff_high=float(np.percentile(diffs, 97.5)))
@@ -236,7 +246,7 @@ def summary_table(summary: dict) -> str:
         for name, s in scores.items():
             d = f"{s['diff']:+.1f} [{s['diff_low']:+.1f}, {s['diff_high']:+.1f}]" if "diff" in s else ""
             out.append(f"{name:<12} {s['score']:6.1f}  [{s['ci_low']:5.1f}, {s['ci_high']:5.1f}]  {s['template_std']:9.1f}  {d:>24}")
-        return out
+        return out + [f"{'(constant)':<12} {next(iter(scores.values()))['majority']:6.1f}  always each dataset's most common answer"]
     lines = [f"Held-out cluster '{summary['heldout']}', zero-shot accuracy (mean over templates, then datasets):",
              *rows(summary["runs"])]
     if summary.get("seen"):

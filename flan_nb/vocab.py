@@ -24,10 +24,13 @@ class SpmVocabulary(seqio.SentencePieceVocabulary):
         return hash((seqio.SentencePieceVocabulary, self._sentencepiece_model_file, self._extra_ids,
                      self._reverse_extra_ids, self._use_fast_tokenizer,
                      n.SerializeToString(deterministic=True) if n is not None else None))
+    def __repr__(self):   # what results files record as the evaluated vocabulary
+        return f"SpmVocabulary({self._sentencepiece_model_file!r}, extra_ids={self._extra_ids}, vocab_size={self.vocab_size})"
 
 class BytesVocabulary(seqio.ByteVocabulary):
     "`seqio.ByteVocabulary` (UTF-8 bytes + 3; 0=PAD, 1=EOS, 2=UNK), hashable."
     def __hash__(self): return hash((seqio.ByteVocabulary, self.extra_ids, self.eos_id, self.unk_id))
+    def __repr__(self): return f"BytesVocabulary(extra_ids={self.extra_ids})"
 
 # %% ../nbs/02a_vocab.ipynb #616c796b
 def byte_vocab(extra_ids: int = 0) -> BytesVocabulary:
