@@ -152,7 +152,7 @@ def tune_config(c: ml_collections.ConfigDict, out: Path, base: Base, mixture: st
     t = run_configs(d, base.config.data.vocabulary if base.config is not None else "byte")["tuned"]
     name = re.sub(r"^flan\.mix\.(\w+\.)?", "", mixture.replace("heldout:", "heldout-"))
     parts = [base.key, name, "" if fmt == "instructions" else fmt]
-    t.workdir = str(out.absolute() / "tuned" / ".".join(p for p in parts if p))
+    t.workdir = str(out.absolute() / "tuned_runs" / ".".join(p for p in parts if p))  # beside the demo's OUT/tuned, not in it
     t.model.init_from = base.path
     t.data.update(mixture=mixture, format=fmt, collection=c.collection, mock=c.mock)
     if c.checkpoint_every: t.checkpoint.every = c.checkpoint_every

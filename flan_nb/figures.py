@@ -240,6 +240,11 @@ def _finish(fig: Figure, title: str, caption: str = "", ncols: int | None = None
     fig.suptitle(title + ("\n" + textwrap.fill(caption, width) if caption else ""), fontsize=10, linespacing=1.4)
     return fig
 
+def _min_span(ax, span: float = 20.0):
+    "Widen the y axis to at least `span` points around the data: a 0.5-point wobble must not look like a trend."
+    lo, hi = ax.get_ylim()
+    if hi - lo < span: mid = (lo + hi) / 2; ax.set_ylim(mid - span / 2, mid + span / 2)
+
 def _no_data(fig: str, what: str, fix: str):
     raise ValueError(f"{fig}: nothing to draw: {what}; {fix}")
 
@@ -396,6 +401,7 @@ def fig_scale(runs=None) -> Figure:
         ax.set_xlim(xs[0] / 1.6, xs[-1] * 1.6)
         ax.set_title("tasks seen in tuning" if seen else "held-out tasks"); ax.set_xlabel("model parameters")
         ax.set_ylabel("score (mean over clusters)")
+        _min_span(ax)
     return _finish(fig, "Figure 7: instruction tuning and model scale (our runs only: the paper prints no numbers)",
                    f"Paper's finding (no numbers): {PAPER_FINDINGS['figure7']}.", ncols=2)
 
