@@ -20,7 +20,7 @@ from .evaluation import EvalResults
 __all__ = ['PAPER', 'FIGURE6_DATASETS', 'FIGURE6_CLUSTERS', 'FIGURE6_HELDOUT', 'PAPER_FINDINGS', 'STYLE', 'PAPER_COLORS',
            'RUN_COLORS', 'SETTINGS_KEYS', 'SCORES', 'FORMAT_NAMES', 'FIGURE_FILES', 'PaperSeries', 'style', 'load_runs',
            'n_clusters', 'run_groups', 'run_label', 'fig_clusters', 'dataset_key', 'fig_datasets', 'fig_cluster_count',
-           'fig_scale', 'fig_instructions', 'fig_fewshot', 'fig_templates', 'save', 'draw_all']
+           'fig_scale', 'fig_instructions', 'fig_fewshot', 'fig_templates', 'save', 'figure_runs', 'draw_all']
 
 # %% ../nbs/10_figures.ipynb #8008adc4
 @dataclass(frozen=True)
@@ -149,9 +149,11 @@ def run_groups(runs) -> dict[str, list[EvalResults]]:
         if in6: g["figure6"].append(r)
         if in7: g["figure7"].append(r)
         untuned = s.get("tuned") is False   # a base model: in Figure 1/5 beside the tuned runs, never a Figure 8 format
-        if not (in6 or in7 or untuned) and s.get("training_format") is not None: g["figure8"].append(r)
+        if not (in6 or in7 or untuned or s.get("shots")) and s.get("training_format") is not None: g["figure8"].append(r)
         if not (in6 or in7) and s.get("training_format") in (None, "instructions") \
                 and s.get("eval_format", "instructions") == "instructions": g["main"].append(r)
+    study = [r for r in g["figure8"] if r.settings.get("experiment") == "instruction_ablation"]
+    if study: g["figure8"] = study      # the study made for Figure 8: one held-out cluster, every format
     return g
 
 # %% ../nbs/10_figures.ipynb #2c02e1d9
@@ -503,15 +505,19 @@ FIGURE_FILES = {"fig1_clusters": fig_clusters, "fig5_datasets": fig_datasets, "f
                 "fig7_scale": fig_scale, "fig8_instructions": fig_instructions, "fig9_fewshot": fig_fewshot,
                 "templates": fig_templates}
 
+def figure_runs(runs) -> dict[str, list[EvalResults] | None]:
+    "{figure file name: the runs it draws} (None: not drawn), from `run_groups`."
+    g = run_groups(runs)
+    zero = [r for r in g["main"] if not r.settings.get("shots")]       # Figure 5 and the templates are zero-shot
+    return {"fig1_clusters": g["main"], "fig5_datasets": zero, "fig6_cluster_count": g["figure6"],
+            "fig7_scale": g["figure7"] or None, "fig8_instructions": g["figure8"],
+            "fig9_fewshot": g["main"] if any(r.settings.get("shots") for r in g["main"]) else None,
+            "templates": zero or None}
+
 def draw_all(runs_dir, out_dir) -> list[Path]:
     "Every figure there is data for, from the results JSON files under `runs_dir`, saved as PNG and PDF in `out_dir`."
     if not Path(runs_dir).is_dir(): raise ValueError(f"runs directory {str(runs_dir)!r} does not exist or is not a directory")
-    g = run_groups(runs_dir)
-    todo = {"fig1_clusters": g["main"], "fig5_datasets": g["main"], "fig6_cluster_count": g["figure6"],
-            "fig7_scale": g["figure7"] or None, "fig8_instructions": g["figure8"],
-            "fig9_fewshot": g["main"] if any(r.settings.get("shots") for r in g["main"]) else None,
-            "templates": g["main"] or None}
     paths = []
-    for name, runs in todo.items():
+    for name, runs in figure_runs(runs_dir).items():
         if runs is not None: paths += save(FIGURE_FILES[name](runs), out_dir, name)
     return paths
