@@ -13,8 +13,8 @@ import seqio
 import tensorflow as tf
 
 # %% auto #0
-__all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'plot_templates', 'run_demo',
-           'summary_table']
+__all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'plot_templates', 'copy_probe',
+           'recall_probe', 'run_demo', 'summary_table']
 
 # %% ../nbs/09_demo.ipynb #fdd0203f
 def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
@@ -31,12 +31,13 @@ def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
     c.pretrain = dict(steps=200, batch_size=16, inputs_length=16, targets_length=240, learning_rate=3e-3, warmup_steps=20)
     c.tune = dict(steps=150, batch_size=16, inputs_length=192, targets_length=64, learning_rate=3e-3, warmup_steps=10)
     c.eval = dict(max_examples=100, max_templates=0, bootstrap=1000,  # max_templates 0: all evaluated templates
-                  seen=("mini_topic", "mini_reviews", "mini_boolq"), seen_templates=2)  # did tuning teach these?
+                  seen=("mini_topic", "mini_reviews", "mini_boolq"), seen_templates=2,  # did tuning teach these?
+                  probe_items=200)  # items per kind of recall_probe (0: no probes)
     if fast:
         c.model.update(d_model=32, n_layers=1, n_heads=2, n_kv_heads=1, head_dim=16, d_ff=64)
         c.pretrain.update(steps=3, batch_size=2)
         c.tune.update(steps=3, batch_size=2)
-        c.eval.update(max_examples=4, max_templates=2, bootstrap=20, seen=("mini_topic",), seen_templates=1)
+        c.eval.update(max_examples=4, max_templates=2, bootstrap=20, seen=("mini_topic",), seen_templates=1, probe_items=8)
     return c
 
 # %% ../nbs/09_demo.ipynb #6e14dcb9
@@ -150,6 +151,31 @@ def plot_templates(results: dict, cluster: str):
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
 
+# %% ../nbs/09_demo.ipynb #96537061
+def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0) -> dict[str, float]:
+    """Mean loss (nats per token) over `n` rows of `length` random tokens (`first`) and over the same tokens repeated
+    right after (`second`); `gain = first - second` is about 0 for a model that cannot copy from its context."""
+    import jax, jax.numpy as jnp
+    x = np.random.default_rng(seed).integers(3, model.config.vocab_size, (n, length))
+    seq = np.concatenate([x, x], axis=1)
+    if seq.shape[1] > model.config.max_seq_len: raise ValueError(f"2 * length = {seq.shape[1]} exceeds the model's max_seq_len {model.config.max_seq_len}")
+    logp = np.asarray(jax.nn.log_softmax(model(jnp.asarray(seq[:, :-1], jnp.int32)).astype(jnp.float32), axis=-1))
+    nll = -np.take_along_axis(logp, seq[:, 1:, None], axis=-1)[..., 0]   # position i predicts token i + 1
+    first, second = float(nll[:, :length - 1].mean()), float(nll[:, length - 1:].mean())
+    return {"first": first, "second": second, "gain": first - second}
+
+def recall_probe(model, vocab, n: int = 200, seed: int = 0, world_seed: int = 0) -> dict[str, float]:
+    "Accuracy (%) on `mini.recall_items` (chance 25): `in_context` (reading) and `closed_book` (what pretraining stored)."
+    from flan_nb import mini
+    from flan_nb.evaluation import ScoreRequest, score_requests, predict
+    out = {}
+    for kind, items in mini.recall_items(mini.make_world(world_seed), n, seed).items():
+        reqs = [ScoreRequest(list(vocab.encode(it["prompt"])), [list(vocab.encode(o)) for o in it["options"]]) for it in items]
+        s = score_requests(model, reqs)
+        picks = [predict(ll, nt)["per_token"] for ll, nt in zip(s.loglik, s.n_tokens)]
+        out[kind] = 100 * float(np.mean([p == it["answer"] for p, it in zip(picks, items)]))
+    return out
+
 # %% ../nbs/09_demo.ipynb #77fed1b4
 def _phase(name: str, timings: dict):
     "A context manager that prints and records how long a phase took."
@@ -218,7 +244,13 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) 
                                       max_templates=c.eval.seen_templates, bootstrap=0, dev_split=None, progress=progress,
                                       collection="mini", model_id=cfg.workdir, tags={"experiment": "demo", "seen": True})
                 seen[name].to_json(out / "seen" / f"{name}.json")
-    summary = {"heldout": c.heldout, "runs": {}, "datasets": {}, "seen": {}}
+    probes = {}
+    if c.eval.get("probe_items", 0):
+        with _phase("probe every run: copying from context, in-context and closed-book recall", timings):
+            for name, cfg in runs.items():
+                model, vocab, _ = restore_model(cfg.workdir)
+                probes[name] = {"copy": copy_probe(model, seed=c.seed), **recall_probe(model, vocab, c.eval.probe_items, c.seed, c.world_seed)}
+    summary = {"heldout": c.heldout, "runs": {}, "datasets": {}, "seen": {}, "probes": probes}
     for name, res in results.items():
         summary["runs"][name] = cluster_score(res, c.eval.bootstrap, c.seed, results["base"] if name != "base" else None)
         summary["datasets"][name] = res.datasets().to_dict(orient="records")
@@ -252,4 +284,9 @@ def summary_table(summary: dict) -> str:
     if summary.get("seen"):
         lines += ["", "Seen tasks (the tuned models trained on them; a check that tuning taught something):",
                   *rows(summary["seen"])]
+    if summary.get("probes"):
+        lines += ["", "Probes, no instruction (copy: nats/token saved on repeated random tokens; recall: % of 4 choices, chance 25):",
+                  f"{'run':<12} {'copy gain':>9}  {'in-context recall':>17}  {'closed-book recall':>18}"]
+        lines += [f"{n:<12} {p['copy']['gain']:9.2f}  {p['in_context']:17.1f}  {p['closed_book']:18.1f}"
+                  for n, p in summary["probes"].items()]
     return "\n".join(lines)

@@ -27,7 +27,7 @@ __all__ = ['JOBS', 'PETS', 'FOODS', 'COLOURS', 'CLIMATES', 'LANDMARKS', 'TOY_SUB
            'nli_fields', 'rte_fields', 'squad_fields', 'boolq_fields', 'Fact', 'world_facts', 'trivia_fields',
            'arc_fields', 'copa_fields', 'wsc_fields', 'cosmos_fields', 'reviews_fields', 'paraphrase_fields',
            'facts_sentences', 'facts2text_fields', 'translate_fields', 'summary_fields', 'topic_fields', 'qtype_fields',
-           'arith_fields', 'describe', 'default_cache_dir', 'vocab_texts', 'mini_vocab']
+           'arith_fields', 'describe', 'recall_items', 'default_cache_dir', 'vocab_texts', 'mini_vocab']
 
 # %% ../nbs/01m_mini.ipynb #b7337ecf
 JOBS = ("baker", "teacher", "farmer", "nurse", "carpenter", "fisher", "painter", "tailor", "potter", "doctor",
@@ -1466,6 +1466,38 @@ def describe(seed: int = WORLD_SEED):
     return pd.DataFrame([dict(dataset=s.name, cluster=s.cluster, kind=s.kind, metrics=", ".join(s.metrics),
                               options=len(s.options) if s.options else "per example", turned_around=s.n_turned_around,
                               **{k: len(examples(s.name, k, seed)) for k in SPLIT_KEYS}) for s in MINI_SPECS])
+
+# %% ../nbs/01m_mini.ipynb #3643db9c
+_CLOZE = {"town": ("{n} lives in", "{town}"), "job": ("{n} works as", "{job_a}"), "pet": ("{n} keeps", "{pet_a}"),
+          "food": ("{n} loves", "{food}"), "colour": ("{n} likes the colour", "{colour}")}
+
+def _cloze_values(world: World, attr: str) -> list[str]:
+    return {"town": [t.name for t in world.towns], "job": list(JOBS), "pet": list(PETS), "food": list(FOODS),
+            "colour": list(COLOURS)}[attr]
+
+def _cloze(rng: random.Random, world: World, name: str, attr: str, value: str, k: int = 4) -> tuple[str, list[str], int]:
+    "The prompt, `k` options (the right one at a random place) and the right one's index, for one fact."
+    start, fill = _CLOZE[attr]
+    show = lambda v: " " + fill.format(town=v, job_a=a_(v), pet_a=a_(v), food=v, colour=v) + "."
+    options = [value] + rng.sample([v for v in _cloze_values(world, attr) if v != value], k - 1)
+    rng.shuffle(options)
+    return start.format(n=name), [show(v) for v in options], options.index(value)
+
+def recall_items(world: World, n: int = 200, seed: int = 0) -> dict[str, list[dict]]:
+    "`n` in-context and `n` closed-book fill-in items: `{'in_context': [...], 'closed_book': [...]}` of prompt/options/answer."
+    rng = random.Random(f"{world.seed}/recall/{seed}")
+    out = {"in_context": [], "closed_book": []}
+    for _ in range(n):
+        who = strangers(world, rng)[0]
+        sents, attrs, named = _describe(world, rng, who, 3)
+        attr = rng.choice([a for a in named if a != "age"] or ["town"])
+        if attr not in named: sents.append(say(_PASSAGE_PHRASES["town"][0], attrs | {"n": who[0]}))
+        start, options, answer = _cloze(rng, world, who[0], attr, attrs[attr])
+        out["in_context"].append({"prompt": " ".join(sents) + " " + start, "options": options, "answer": answer})
+        p = rng.choice(world.people); attr = rng.choice(list(_CLOZE))
+        start, options, answer = _cloze(rng, world, p.name, attr, getattr(p, attr))
+        out["closed_book"].append({"prompt": start, "options": options, "answer": answer})
+    return out
 
 # %% ../nbs/01m_mini.ipynb #0a6dc784
 def default_cache_dir() -> Path:
