@@ -155,12 +155,12 @@ def plot_templates(results: dict, cluster: str):
 def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0) -> dict[str, float]:
     """Mean loss (nats per token) over `n` rows of `length` random tokens (`first`) and over the same tokens repeated
     right after (`second`); `gain = first - second` is about 0 for a model that cannot copy from its context."""
-    import jax, jax.numpy as jnp
+    import jax.numpy as jnp
+    from flan_nb.trainer import token_losses
     x = np.random.default_rng(seed).integers(3, model.config.vocab_size, (n, length))
     seq = np.concatenate([x, x], axis=1)
     if seq.shape[1] > model.config.max_seq_len: raise ValueError(f"2 * length = {seq.shape[1]} exceeds the model's max_seq_len {model.config.max_seq_len}")
-    logp = np.asarray(jax.nn.log_softmax(model(jnp.asarray(seq[:, :-1], jnp.int32)).astype(jnp.float32), axis=-1))
-    nll = -np.take_along_axis(logp, seq[:, 1:, None], axis=-1)[..., 0]   # position i predicts token i + 1
+    nll = np.asarray(token_losses(model(jnp.asarray(seq[:, :-1], jnp.int32)), jnp.asarray(seq[:, 1:]))[0])  # i predicts i + 1
     first, second = float(nll[:, :length - 1].mean()), float(nll[:, length - 1:].mean())
     return {"first": first, "second": second, "gain": first - second}
 
@@ -169,7 +169,7 @@ def recall_probe(model, vocab, n: int = 200, seed: int = 0, world_seed: int = 0)
     from flan_nb import mini
     from flan_nb.evaluation import ScoreRequest, score_requests, predict
     out = {}
-    for kind, items in mini.recall_items(mini.make_world(world_seed), n, seed).items():
+    for kind, items in mini.recall_items(mini._world(world_seed), n, seed).items():
         reqs = [ScoreRequest(list(vocab.encode(it["prompt"])), [list(vocab.encode(o)) for o in it["options"]]) for it in items]
         s = score_requests(model, reqs)
         picks = [predict(ll, nt)["per_token"] for ll, nt in zip(s.loglik, s.n_tokens)]
@@ -233,13 +233,17 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) 
             res.to_json(out / "results" / f"{name}.json")
             res.save_predictions(out / "results" / f"{name}.predictions.jsonl")
             results[name] = res
+    loaded = {}
+    def load(name):  # each run's model and vocabulary, restored once for the seen tasks and the probes
+        if name not in loaded: loaded[name] = restore_model(runs[name].workdir)[:2]
+        return loaded[name]
     seen = {}
     seen_names = [d for d in c.eval.seen if d in trained_datasets(f"heldout:{c.heldout}", "mini")]  # not held out
     if seen_names:
         (out / "seen").mkdir(exist_ok=True)
         for name, cfg in runs.items():
             with _phase(f"evaluate {name} on tasks the tuned models trained on: {', '.join(seen_names)}", timings):
-                model, vocab, _ = restore_model(cfg.workdir)
+                model, vocab = load(name)
                 seen[name] = evaluate(model, vocab, seen_names, max_examples=c.eval.max_examples,
                                       max_templates=c.eval.seen_templates, bootstrap=0, dev_split=None, progress=progress,
                                       collection="mini", model_id=cfg.workdir, tags={"experiment": "demo", "seen": True})
@@ -248,7 +252,7 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) 
     if c.eval.get("probe_items", 0):
         with _phase("probe every run: copying from context, in-context and closed-book recall", timings):
             for name, cfg in runs.items():
-                model, vocab, _ = restore_model(cfg.workdir)
+                model, vocab = load(name)
                 probes[name] = {"copy": copy_probe(model, seed=c.seed), **recall_probe(model, vocab, c.eval.probe_items, c.seed, c.world_seed)}
     summary = {"heldout": c.heldout, "runs": {}, "datasets": {}, "seen": {}, "probes": probes}
     for name, res in results.items():

@@ -1471,15 +1471,11 @@ def describe(seed: int = WORLD_SEED):
 _CLOZE = {"town": ("{n} lives in", "{town}"), "job": ("{n} works as", "{job_a}"), "pet": ("{n} keeps", "{pet_a}"),
           "food": ("{n} loves", "{food}"), "colour": ("{n} likes the colour", "{colour}")}
 
-def _cloze_values(world: World, attr: str) -> list[str]:
-    return {"town": [t.name for t in world.towns], "job": list(JOBS), "pet": list(PETS), "food": list(FOODS),
-            "colour": list(COLOURS)}[attr]
-
 def _cloze(rng: random.Random, world: World, name: str, attr: str, value: str, k: int = 4) -> tuple[str, list[str], int]:
     "The prompt, `k` options (the right one at a random place) and the right one's index, for one fact."
     start, fill = _CLOZE[attr]
     show = lambda v: " " + fill.format(town=v, job_a=a_(v), pet_a=a_(v), food=v, colour=v) + "."
-    options = [value] + rng.sample([v for v in _cloze_values(world, attr) if v != value], k - 1)
+    options = [value] + rng.sample([v for v in _VALUES[attr] or [t.name for t in world.towns] if v != value], k - 1)
     rng.shuffle(options)
     return start.format(n=name), [show(v) for v in options], options.index(value)
 
@@ -1490,8 +1486,7 @@ def recall_items(world: World, n: int = 200, seed: int = 0) -> dict[str, list[di
     for _ in range(n):
         who = strangers(world, rng)[0]
         sents, attrs, named = _describe(world, rng, who, 3)
-        attr = rng.choice([a for a in named if a != "age"] or ["town"])
-        if attr not in named: sents.append(say(_PASSAGE_PHRASES["town"][0], attrs | {"n": who[0]}))
+        attr = rng.choice([a for a in named if a != "age"])   # three of six attributes: at least two are not age
         start, options, answer = _cloze(rng, world, who[0], attr, attrs[attr])
         out["in_context"].append({"prompt": " ".join(sents) + " " + start, "options": options, "answer": answer})
         p = rng.choice(world.people); attr = rng.choice(list(_CLOZE))
