@@ -29,7 +29,8 @@ def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
     c.model = dict(d_model=128, n_layers=3, n_heads=4, n_kv_heads=2, head_dim=32, d_ff=384, max_seq_len=256,
                    init_std=0.02, vocab_size=1024)
     c.pretrain = dict(steps=200, batch_size=16, inputs_length=16, targets_length=240, learning_rate=3e-3, warmup_steps=20)
-    c.tune = dict(steps=150, batch_size=16, inputs_length=192, targets_length=64, learning_rate=3e-3, warmup_steps=10)
+    c.tune = dict(steps=150, batch_size=16, inputs_length=192, targets_length=64, learning_rate=3e-3, warmup_steps=10,
+                  loss_normalization="examples")  # each example counts once, one-word answers as much as 30-token ones
     c.eval = dict(max_examples=100, max_templates=0, bootstrap=1000,  # max_templates 0: all evaluated templates
                   seen=("mini_topic", "mini_reviews", "mini_boolq"), seen_templates=2,  # did tuning teach these?
                   probe_items=200)  # items per kind of recall_probe (0: no probes)
@@ -67,7 +68,8 @@ def _trainer_config(c, workdir: Path, vocab_spec: str, phase: str, **data) -> ml
                   batch_size=p.batch_size, mock=0, collection="mini", **data)
     t.optimizer.update(name="adamw", learning_rate=p.learning_rate, schedule="cosine", warmup_steps=p.warmup_steps,
                        decay_steps=p.steps, weight_decay=0.01, grad_clip=1.0)
-    t.train.update(steps=p.steps, log_every=max(p.steps // 10, 1), print_config=False)
+    t.train.update(steps=p.steps, log_every=max(p.steps // 10, 1), print_config=False,
+                   loss_normalization=p.get("loss_normalization", "tokens"))
     t.checkpoint.update(every=p.steps, keep=1)
     return t
 
@@ -152,17 +154,25 @@ def plot_templates(results: dict, cluster: str):
     return fig
 
 # %% ../nbs/09_demo.ipynb #96537061
-def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0) -> dict[str, float]:
-    """Mean loss (nats per token) over `n` rows of `length` random tokens (`first`) and over the same tokens repeated
-    right after (`second`); `gain = first - second` is about 0 for a model that cannot copy from its context."""
+def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0, min_length: int | None = None) -> dict[str, float]:
+    """Mean loss (nats per token) over `n` rows of random tokens (`first`) and over the same tokens said again right
+    after (`second`); `gain = first - second` is about 0 for a model that cannot copy from its context. Each row has
+    its own length, from `min_length` (default `length // 2`) to `length`, so that looking back a fixed distance
+    gains nothing: only copying by content does."""
     import jax.numpy as jnp
     from flan_nb.trainer import token_losses
-    x = np.random.default_rng(seed).integers(3, model.config.vocab_size, (n, length))
-    seq = np.concatenate([x, x], axis=1)
-    if seq.shape[1] > model.config.max_seq_len: raise ValueError(f"2 * length = {seq.shape[1]} exceeds the model's max_seq_len {model.config.max_seq_len}")
-    nll = np.asarray(token_losses(model(jnp.asarray(seq[:, :-1], jnp.int32)), jnp.asarray(seq[:, 1:]))[0])  # i predicts i + 1
-    first, second = float(nll[:, :length - 1].mean()), float(nll[:, length - 1:].mean())
-    return {"first": first, "second": second, "gain": first - second}
+    lo = length // 2 if min_length is None else min_length
+    if not 2 <= lo <= length: raise ValueError(f"min_length must be from 2 to length={length}, got {lo}")
+    if 2 * length > model.config.max_seq_len: raise ValueError(f"2 * length = {2 * length} exceeds the model's max_seq_len {model.config.max_seq_len}")
+    rng = np.random.default_rng(seed)
+    seq, first, second = np.zeros((n, 2 * length), np.int32), np.zeros((n, 2 * length - 1)), np.zeros((n, 2 * length - 1))
+    for r, h in enumerate(rng.integers(lo, length + 1, n)):
+        seq[r, :2 * h] = np.tile(rng.integers(3, model.config.vocab_size, h), 2)
+        first[r, :h - 1] = 1           # position i predicts token i + 1: the first pass after its first token
+        second[r, h:2 * h - 1] = 1     # the repeat after its first token, which nothing in the row announces
+    nll = np.asarray(token_losses(model(jnp.asarray(seq[:, :-1])), jnp.asarray(seq[:, 1:]))[0])
+    f, s = float((nll * first).sum() / first.sum()), float((nll * second).sum() / second.sum())
+    return {"first": f, "second": s, "gain": f - s}
 
 def recall_probe(model, vocab, n: int = 200, seed: int = 0, world_seed: int = 0) -> dict[str, float]:
     "Accuracy (%) on `mini.recall_items` (chance 25): `in_context` (reading) and `closed_book` (what pretraining stored)."

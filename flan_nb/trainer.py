@@ -21,11 +21,11 @@ from . import partitioning as part
 from .model import ModelConfig, Transformer, get_config, flops_per_token
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'OPTIMIZERS', 'PEAK_FLOPS', 'default_config', 'merge_config', 'parse_override', 'load_config', 'schedule',
-           'optimizer', 'token_losses', 'loss_sums', 'model_config', 'StateSpec', 'state_spec', 'create_state',
-           'make_step', 'synthetic_batches', 'resolve_mixture', 'batches', 'CheckpointError', 'checkpoint_manager',
-           'save', 'restore', 'measure_matmul_peak', 'peak_flops', 'TrainResult', 'train', 'read_tensorboard',
-           'restore_model', 'is_workdir', 'load_init']
+__all__ = ['SCHEDULES', 'OPTIMIZERS', 'LOSS_NORMALIZATIONS', 'PEAK_FLOPS', 'default_config', 'merge_config', 'parse_override',
+           'load_config', 'schedule', 'optimizer', 'token_losses', 'example_weights', 'loss_sums', 'model_config',
+           'StateSpec', 'state_spec', 'create_state', 'make_step', 'synthetic_batches', 'resolve_mixture', 'batches',
+           'CheckpointError', 'checkpoint_manager', 'save', 'restore', 'measure_matmul_peak', 'peak_flops',
+           'TrainResult', 'train', 'read_tensorboard', 'restore_model', 'is_workdir', 'load_init']
 
 # %% ../nbs/07_trainer.ipynb #d1d22866
 def default_config() -> ml_collections.ConfigDict:
@@ -46,7 +46,8 @@ def default_config() -> ml_collections.ConfigDict:
         weight_decay=0.0, b1=0.9, b2=0.999, eps=1e-8, grad_clip=1.0, accumulation_steps=1,
         adafactor_parameter_scale=False))
     c.train = ml_collections.ConfigDict(dict(steps=100, z_loss=0.0, log_every=10, progress=True, peak_flops=0.0,
-                                             print_config=True))  # print_config: the mesh and config at start
+                                             print_config=True,  # print_config: the mesh and config at start
+                                             loss_normalization="tokens"))  # or "examples": each example counts once
     c.checkpoint = ml_collections.ConfigDict(dict(every=100, keep=3, use_async=True, resume=True))
     c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1, num_devices=0))  # num_devices 0 = all
     c.mesh.rules = ml_collections.ConfigDict()  # overrides of partitioning.DEFAULT_RULES, e.g. {"embed": None}
@@ -144,13 +145,26 @@ def token_losses(logits: jax.Array, targets: jax.Array) -> tuple[jax.Array, jax.
     logz = jax.nn.logsumexp(logits, axis=-1)
     return logz - jnp.take_along_axis(logits, targets[..., None], axis=-1)[..., 0], logz
 
-def loss_sums(model: Transformer, batch: Mapping[str, jax.Array], z_loss: float = 0.0) -> tuple[jax.Array, dict]:
-    "Summed (not averaged) training objective over the target tokens of `batch`, and the sums the metrics need."
+LOSS_NORMALIZATIONS = ("tokens", "examples")
+
+def example_weights(w: jax.Array, segment_ids: jax.Array) -> jax.Array:
+    "Loss weights `w` divided by the number of weighted tokens of their example (a packed row's segment): each sums to 1."
+    count = jax.vmap(lambda wr, sr: jax.ops.segment_sum(wr, sr, num_segments=sr.shape[0] + 1)[sr])(w, segment_ids)
+    return jnp.where(w > 0, w / jnp.maximum(count, 1e-9), 0.0)
+
+def loss_sums(model: Transformer, batch: Mapping[str, jax.Array], z_loss: float = 0.0,
+              normalization: str = "tokens") -> tuple[jax.Array, dict]:
+    """Summed (not averaged) training objective over the target tokens of `batch`, and the sums the metrics need;
+    `denominator` is what the step divides by: the target tokens, or with `normalization="examples"` the examples,
+    each example's loss then being the mean over its own targets (t5x's per-sequence average)."""
+    if normalization not in LOSS_NORMALIZATIONS:
+        raise ValueError(f"loss normalization must be one of {LOSS_NORMALIZATIONS}, got {normalization!r}")
     logits = model(batch["decoder_input_tokens"], batch["decoder_positions"], batch["decoder_segment_ids"],
                    batch.get("decoder_causal_attention"))
     nll, logz = token_losses(logits, batch["decoder_target_tokens"])
     w = batch["decoder_loss_weights"].astype(jnp.float32)
-    sums = {"nll": (nll * w).sum(), "z": (logz ** 2 * w).sum(), "tokens": w.sum(),
+    lw = example_weights(w, batch["decoder_segment_ids"]) if normalization == "examples" else w
+    sums = {"nll": (nll * lw).sum(), "z": (logz ** 2 * lw).sum(), "tokens": w.sum(), "denominator": lw.sum(),
             "correct": ((logits.argmax(-1) == batch["decoder_target_tokens"]) * w).sum()}
     return sums["nll"] + z_loss * sums["z"], sums
 
@@ -198,13 +212,16 @@ def create_state(spec: StateSpec, init: Callable, params: Any | None = None) -> 
     return fresh(params)
 
 # %% ../nbs/07_trainer.ipynb #d5f86fd8
-def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1) -> Callable:
-    "The jitted `step(state, batch) -> (state, metrics)` for `spec`; call it under `jax.set_mesh(spec.mesh)`."
+def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1, normalization: str = "tokens") -> Callable:
+    """The jitted `step(state, batch) -> (state, metrics)` for `spec`; call it under `jax.set_mesh(spec.mesh)`.
+    `normalization`: every target token counts the same (`tokens`) or every example does (`examples`)."""
+    if normalization not in LOSS_NORMALIZATIONS:
+        raise ValueError(f"train.loss_normalization must be one of {LOSS_NORMALIZATIONS}, got {normalization!r}")
     k = int(accumulation_steps)
     if k < 1: raise ValueError(f"accumulation_steps must be >= 1, got {k}")
     def grads_of(params, batch):
         def f(p, mb):
-            return loss_sums(nnx.merge(spec.graphdef, p), mb, z_loss)
+            return loss_sums(nnx.merge(spec.graphdef, p), mb, z_loss, normalization)
         return jax.value_and_grad(f, has_aux=True)(params, batch)
 
     def step(state, batch):
@@ -216,12 +233,12 @@ def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1)
         else:
             micro = jax.tree.map(lambda x: x.reshape(rows // k, k, *x.shape[1:]).swapaxes(0, 1), batch)
             zero = (jax.tree.map(jnp.zeros_like, params),
-                    {n: jnp.zeros((), jnp.float32) for n in ("nll", "z", "tokens", "correct")})
+                    {n: jnp.zeros((), jnp.float32) for n in ("nll", "z", "tokens", "denominator", "correct")})
             def body(acc, mb):
                 (_, s), g = grads_of(params, mb)
                 return jax.tree.map(jnp.add, acc, (g, s)), None
             (grads, sums), _ = jax.lax.scan(body, zero, micro)
-        n = jnp.maximum(sums["tokens"], 1.0)
+        n = jnp.maximum(sums["denominator"], 1e-9)   # tokens, or examples (whole micro-batches summed first)
         grads = jax.tree.map(lambda g: g / n, grads)
         updates, opt_state = spec.tx.update(grads, state["opt_state"], params)
         new = {"step": state["step"] + 1, "params": optax.apply_updates(params, updates), "opt_state": opt_state,
@@ -229,7 +246,7 @@ def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1)
         loss, gnorm = sums["nll"] / n, optax.global_norm(grads)
         finite = jnp.isfinite(loss) & jnp.isfinite(gnorm) & jnp.isfinite(sums["z"])
         new = jax.tree.map(lambda a, b: jnp.where(finite, a, b), new, state)
-        metrics = {"loss": loss, "z_loss": sums["z"] / n, "accuracy": sums["correct"] / n, "target_tokens": sums["tokens"],
+        metrics = {"loss": loss, "z_loss": sums["z"] / n, "accuracy": sums["correct"] / jnp.maximum(sums["tokens"], 1.0), "target_tokens": sums["tokens"],
                    "grad_norm": gnorm, "learning_rate": spec.schedule(state["step"]), "finite": finite}
         return new, metrics
     return jax.jit(step, in_shardings=(spec.shardings, None), out_shardings=(spec.shardings, None), donate_argnums=0)
@@ -423,7 +440,7 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
         tasks.configure(vocabulary=vocab)
     tx, sched = optimizer(cfg.optimizer, cfg.train.steps)
     spec, init = state_spec(mcfg, tx, sched, mesh, rules, cfg.seed)
-    step_fn = make_step(spec, cfg.train.z_loss, cfg.optimizer.accumulation_steps)
+    step_fn = make_step(spec, cfg.train.z_loss, cfg.optimizer.accumulation_steps, cfg.train.loss_normalization)
 
     workdir = Path(cfg.workdir).absolute() if cfg.workdir else None
     mngr, data_state = None, {"batches": 0}
