@@ -14,7 +14,7 @@ import tensorflow as tf
 
 # %% auto #0
 __all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'plot_templates', 'copy_probe',
-           'recall_probe', 'run_demo', 'summary_table']
+           'repeat_rows', 'recall_probe', 'run_demo', 'summary_table']
 
 # %% ../nbs/09_demo.ipynb #fdd0203f
 def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
@@ -173,6 +173,25 @@ def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0, min_length: 
     nll = np.asarray(token_losses(model(jnp.asarray(seq[:, :-1])), jnp.asarray(seq[:, 1:]))[0])
     f, s = float((nll * first).sum() / first.sum()), float((nll * second).sum() / second.sum())
     return {"first": f, "second": s, "gain": f - s}
+
+def repeat_rows(rows: int, length: int, shortest: int, longest: int, vocab_size: int, seed: int = 0):
+    """Endless packed decoder batches (numpy, for `train(cfg, data=...)`) of random tokens said twice, each `shortest`
+    to `longest` tokens long: one length teaches looking back a fixed distance, a range copying by content."""
+    if not 1 <= shortest <= longest or 2 * longest > length:
+        raise ValueError(f"need 1 <= shortest <= longest and 2 * longest <= length; got {shortest}, {longest}, {length}")
+    rng = np.random.default_rng(seed)
+    keys = ("decoder_input_tokens", "decoder_target_tokens", "decoder_segment_ids", "decoder_positions", "decoder_loss_weights")
+    while True:
+        b = {k: np.zeros((rows, length), np.int32) for k in keys}
+        for r in range(rows):
+            at, seg = 0, 1
+            while at + 2 * longest <= length:
+                h = int(rng.integers(shortest, longest + 1)); sl = slice(at, at + 2 * h)
+                b["decoder_target_tokens"][r, sl] = np.tile(rng.integers(3, vocab_size, h), 2)
+                b["decoder_input_tokens"][r, sl] = np.concatenate([[0], b["decoder_target_tokens"][r, at:at + 2 * h - 1]])
+                b["decoder_segment_ids"][r, sl], b["decoder_positions"][r, sl], b["decoder_loss_weights"][r, sl] = seg, np.arange(2 * h), 1
+                at, seg = at + 2 * h, seg + 1
+        yield b
 
 def recall_probe(model, vocab, n: int = 200, seed: int = 0, world_seed: int = 0) -> dict[str, float]:
     "Accuracy (%) on `mini.recall_items` (chance 25): `in_context` (reading) and `closed_book` (what pretraining stored)."
