@@ -179,18 +179,15 @@ def repeat_rows(rows: int, length: int, shortest: int, longest: int, vocab_size:
     to `longest` tokens long: one length teaches looking back a fixed distance, a range copying by content."""
     if not 1 <= shortest <= longest or 2 * longest > length:
         raise ValueError(f"need 1 <= shortest <= longest and 2 * longest <= length; got {shortest}, {longest}, {length}")
+    from flan_nb.trainer import decoder_rows, place
     rng = np.random.default_rng(seed)
-    keys = ("decoder_input_tokens", "decoder_target_tokens", "decoder_segment_ids", "decoder_positions", "decoder_loss_weights")
     while True:
-        b = {k: np.zeros((rows, length), np.int32) for k in keys}
+        b = decoder_rows(rows, length)
         for r in range(rows):
             at, seg = 0, 1
             while at + 2 * longest <= length:
-                h = int(rng.integers(shortest, longest + 1)); sl = slice(at, at + 2 * h)
-                b["decoder_target_tokens"][r, sl] = np.tile(rng.integers(3, vocab_size, h), 2)
-                b["decoder_input_tokens"][r, sl] = np.concatenate([[0], b["decoder_target_tokens"][r, at:at + 2 * h - 1]])
-                b["decoder_segment_ids"][r, sl], b["decoder_positions"][r, sl], b["decoder_loss_weights"][r, sl] = seg, np.arange(2 * h), 1
-                at, seg = at + 2 * h, seg + 1
+                h = int(rng.integers(shortest, longest + 1))
+                at, seg = place(b, r, at, seg, np.tile(rng.integers(3, vocab_size, h), 2)), seg + 1
         yield b
 
 def recall_probe(model, vocab, n: int = 200, seed: int = 0, world_seed: int = 0) -> dict[str, float]:

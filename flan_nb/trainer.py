@@ -23,9 +23,10 @@ from .model import ModelConfig, Transformer, get_config, flops_per_token
 # %% auto #0
 __all__ = ['SCHEDULES', 'OPTIMIZERS', 'LOSS_NORMALIZATIONS', 'PEAK_FLOPS', 'default_config', 'merge_config', 'parse_override',
            'load_config', 'schedule', 'optimizer', 'token_losses', 'example_weights', 'loss_sums', 'model_config',
-           'StateSpec', 'state_spec', 'create_state', 'make_step', 'synthetic_batches', 'resolve_mixture', 'batches',
-           'CheckpointError', 'checkpoint_manager', 'save', 'restore', 'measure_matmul_peak', 'peak_flops',
-           'TrainResult', 'train', 'read_tensorboard', 'restore_model', 'is_workdir', 'load_init']
+           'StateSpec', 'state_spec', 'create_state', 'make_step', 'decoder_rows', 'place', 'synthetic_batches',
+           'resolve_mixture', 'batches', 'CheckpointError', 'checkpoint_manager', 'save', 'restore',
+           'measure_matmul_peak', 'peak_flops', 'TrainResult', 'train', 'read_tensorboard', 'restore_model',
+           'is_workdir', 'load_init']
 
 # %% ../nbs/07_trainer.ipynb #d1d22866
 def default_config() -> ml_collections.ConfigDict:
@@ -252,6 +253,21 @@ def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1,
     return jax.jit(step, in_shardings=(spec.shardings, None), out_shardings=(spec.shardings, None), donate_argnums=0)
 
 # %% ../nbs/07_trainer.ipynb #7536ee33
+def decoder_rows(rows: int, length: int) -> dict[str, np.ndarray]:
+    "An empty numpy decoder batch of `rows` x `length` (all zeros: padding), for `place` to fill."
+    return {k: np.zeros((rows, length), np.int32) for k in ("decoder_input_tokens", "decoder_target_tokens",
+            "decoder_segment_ids", "decoder_positions", "decoder_loss_weights")}
+
+def place(b: dict[str, np.ndarray], row: int, at: int, segment: int, seq: np.ndarray, n_inputs: int = 0) -> int:
+    """Pack one example, `seq` (its first `n_inputs` tokens are inputs, the rest targets with loss), into `row` of `b`
+    from position `at`, as the feature converter does (inputs shifted right, token 0 first); returns where it ends."""
+    end = at + len(seq); sl = slice(at, end)
+    b["decoder_target_tokens"][row, sl] = seq
+    b["decoder_input_tokens"][row, sl] = np.concatenate([[0], seq[:-1]])
+    b["decoder_segment_ids"][row, sl], b["decoder_positions"][row, sl] = segment, np.arange(len(seq))
+    b["decoder_loss_weights"][row, at + n_inputs:end] = 1
+    return end
+
 def synthetic_batches(vocab_size: int, rows: int, inputs_length: int, targets_length: int, seed: int = 0,
                       start: int = 0, kind: str = "decoder", shard: tuple[int, int] = (0, 1)) -> Iterator[dict]:
     """Endless random packed decoder rows; batch `i` depends only on `(seed, i)`, so `start` skips without cost.
@@ -261,24 +277,14 @@ def synthetic_batches(vocab_size: int, rows: int, inputs_length: int, targets_le
     if rows % count: raise ValueError(f"{rows} rows do not split into {count} shards")
     for i in itertools.count(start):
         rng = np.random.default_rng([seed, i])
-        b = {k: np.zeros((rows, length), np.int32) for k in
-             ("decoder_input_tokens", "decoder_target_tokens", "decoder_segment_ids", "decoder_positions")}
-        b["decoder_loss_weights"] = np.zeros((rows, length), np.int32)
-        ca = np.zeros((rows, length), np.int32)
+        b, ca = decoder_rows(rows, length), np.zeros((rows, length), np.int32)
         for r in range(rows):
             t, s = 0, 1
             while True:
                 ni, nt = int(rng.integers(1, max(inputs_length // 2, 2))), int(rng.integers(1, max(targets_length // 2, 2)))
                 if t + ni + nt > length: break
-                seq = rng.integers(3, vocab_size, ni + nt)
-                sl = slice(t, t + ni + nt)
-                b["decoder_target_tokens"][r, sl] = seq
-                b["decoder_input_tokens"][r, sl] = np.concatenate([[0], seq[:-1]])
-                b["decoder_segment_ids"][r, sl] = s
-                b["decoder_positions"][r, sl] = np.arange(ni + nt)
-                b["decoder_loss_weights"][r, t + ni:t + ni + nt] = 1
                 ca[r, t:t + ni] = 1
-                t, s = t + ni + nt, s + 1
+                t, s = place(b, r, t, s, rng.integers(3, vocab_size, ni + nt), ni), s + 1
         if kind == "prefix_lm": b["decoder_causal_attention"] = ca
         part_rows = slice(index * rows // count, (index + 1) * rows // count)
         yield {k: v[part_rows] for k, v in b.items()}
