@@ -117,6 +117,7 @@ def _to_params(read, config: ModelConfig, what: str, permuted: bool = True, rena
 
 def build_model(config: ModelConfig, params: dict) -> Transformer:
     "A `Transformer` of `config` holding `params` (an unscanned pure dict); relaid out if `config.scan_layers`."
+    if config.previous_token: raise ValueError("Llama checkpoints have no previous-token weights; load them with previous_token=False")
     flat = nnx.eval_shape(lambda: Transformer(ModelConfig(**{**config.__dict__, "scan_layers": False}), rngs=nnx.Rngs(0)))
     state = nnx.state(flat, nnx.Param)
     dt = config.weight_dtype
@@ -206,6 +207,7 @@ def save_hf(model: Transformer, vocab: HFTokenizerVocabulary, directory) -> None
     if model.config.scan_layers: model = relayout(model, False)
     c, p = model.config, nnx.to_pure_dict(nnx.state(model, nnx.Param))
     if c.rope_scaling is not None: raise ValueError("save_hf does not write rope_scaling yet")
+    if c.previous_token: raise ValueError("a LlamaForCausalLM has no previous-token weights; save_hf needs a model with previous_token=False")
     h, kv, hd, d = c.n_heads, c.n_kv_heads, c.head_dim, c.d_model
     arr = lambda a: np.ascontiguousarray(np.asarray(a, np.float32))
     T = {"model.embed_tokens.weight": arr(p["embed"]), "model.norm.weight": arr(p["final_norm"]["scale"])}
@@ -253,6 +255,7 @@ def load_hf(directory, *, eos_token: str | None = None, **overrides) -> tuple[Tr
         rope_theta=float(hc.get("rope_theta", 10_000.0)), norm_eps=float(hc["rms_norm_eps"]),
         max_seq_len=hc.get("max_position_embeddings", 2048), tie_embeddings=bool(hc.get("tie_word_embeddings", False))),
         **overrides})
+    if config.previous_token: raise ValueError("Llama checkpoints have no previous-token weights; load them with previous_token=False")
     files = sorted(f for f in os.listdir(directory) if f.endswith(".safetensors"))
     if not files: raise FileNotFoundError(f"no *.safetensors in {directory!r} (PyTorch .bin checkpoints are not read)")
     where = {}

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 # %% auto #0
 __all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'plot_templates', 'copy_probe',
-           'repeat_rows', 'recall_probe', 'run_demo', 'summary_table']
+           'pretrain_batches', 'repeat_rows', 'recall_probe', 'run_demo', 'summary_table']
 
 # %% ../nbs/09_demo.ipynb #fdd0203f
 def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
@@ -27,8 +27,11 @@ def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
     c.vocab_size = 1024             # SentencePiece pieces trained on the FLAN-mini corpus
     c.ablation = True               # also tune with no template (the paper's Figure 8 ablation)
     c.model = dict(d_model=128, n_layers=3, n_heads=4, n_kv_heads=2, head_dim=32, d_ff=384, max_seq_len=256,
-                   init_std=0.02, vocab_size=1024)
-    c.pretrain = dict(steps=200, batch_size=16, inputs_length=16, targets_length=240, learning_rate=3e-3, warmup_steps=20)
+                   init_std=0.02, vocab_size=1024, previous_token=True)  # the previous-token mix: see "Teaching the base to read"
+    c.warmup = dict(steps=400, batch_size=8, inputs_length=8, targets_length=120, learning_rate=3e-3, warmup_steps=20,
+                    shortest=4, longest=32)  # random tokens said twice, 4 to 32 tokens apart (0 steps: no warm-up)
+    c.pretrain = dict(steps=200, batch_size=16, inputs_length=16, targets_length=240, learning_rate=3e-3, warmup_steps=20,
+                      copy_rows=4, copy_shortest=6, copy_longest=47)  # of each batch's rows, copy_rows are repeats
     c.tune = dict(steps=150, batch_size=16, inputs_length=192, targets_length=64, learning_rate=3e-3, warmup_steps=10,
                   loss_normalization="examples")  # each example counts once, one-word answers as much as 30-token ones
     c.eval = dict(max_examples=100, max_templates=0, bootstrap=1000,  # max_templates 0: all evaluated templates
@@ -36,7 +39,8 @@ def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
                   probe_items=200)  # items per kind of recall_probe (0: no probes)
     if fast:
         c.model.update(d_model=32, n_layers=1, n_heads=2, n_kv_heads=1, head_dim=16, d_ff=64)
-        c.pretrain.update(steps=3, batch_size=2)
+        c.warmup.update(steps=3, batch_size=2)
+        c.pretrain.update(steps=3, batch_size=2, copy_rows=1)
         c.tune.update(steps=3, batch_size=2)
         c.eval.update(max_examples=4, max_templates=2, bootstrap=20, seen=("mini_topic",), seen_templates=1, probe_items=8)
     return c
@@ -74,12 +78,19 @@ def _trainer_config(c, workdir: Path, vocab_spec: str, phase: str, **data) -> ml
     return t
 
 def run_configs(c: ml_collections.ConfigDict, vocab_spec: str) -> dict[str, ml_collections.ConfigDict]:
-    "The trainer configs of the demo's runs: `base`, `tuned` and (with `c.ablation`) `no_template`."
+    """The trainer configs of the demo's runs: `warmup` (unless `c.warmup.steps` is 0), `base`, `tuned` and (with
+    `c.ablation`) `no_template`."""
     out = Path(c.out).absolute()
+    runs = {}
+    if c.warmup.steps:
+        w = _trainer_config(c, out / "warmup", vocab_spec, "warmup", mixture="synthetic")
+        w.model.preset, w.model.overrides = "tiny", ml_collections.ConfigDict(c.model.to_dict())
+        runs["warmup"] = w
     base = _trainer_config(c, out / "base", vocab_spec, "pretrain", mixture=PRETRAIN_TASK)
     base.model.preset = "tiny"
     base.model.overrides = ml_collections.ConfigDict(c.model.to_dict())
-    runs = {"base": base}
+    if c.warmup.steps: base.model.init_from = str(out / "warmup")
+    runs["base"] = base
     for name, fmt in [("tuned", "instructions")] + ([("no_template", "no_template")] if c.ablation else []):
         t = _trainer_config(c, out / name, vocab_spec, "tune", mixture=f"heldout:{c.heldout}", format=fmt)
         t.model.init_from = str(out / "base")
@@ -174,6 +185,19 @@ def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0, min_length: 
     f, s = float((nll * first).sum() / first.sum()), float((nll * second).sum() / second.sum())
     return {"first": f, "second": s, "gain": f - s}
 
+def pretrain_batches(c: ml_collections.ConfigDict, cfg: ml_collections.ConfigDict):
+    """The base run's batches: the corpus (`cfg`'s configured batches) with the first `c.pretrain.copy_rows` rows of
+    each replaced by `repeat_rows`, so that pretraining keeps the copying the warm-up taught. Lazy: the trainer has
+    set up the vocabulary by the first batch."""
+    from flan_nb.trainer import batches, model_config
+    p, k = c.pretrain, int(c.pretrain.get("copy_rows", 0))
+    if not 0 <= k <= p.batch_size: raise ValueError(f"pretrain.copy_rows must be from 0 to pretrain.batch_size={p.batch_size}, got {k}")
+    corpus = batches(cfg.data, cfg.data.batch_size, model_config(cfg).vocab_size)
+    if not k:
+        yield from corpus; return
+    rep = repeat_rows(k, p.inputs_length + p.targets_length, p.copy_shortest, p.copy_longest, c.model.vocab_size, c.seed + 1)
+    for b, r in zip(corpus, rep): yield {key: np.concatenate([r[key], v[k:]]) for key, v in b.items()}
+
 def repeat_rows(rows: int, length: int, shortest: int, longest: int, vocab_size: int, seed: int = 0):
     """Endless packed decoder batches (numpy, for `train(cfg, data=...)`) of random tokens said twice, each `shortest`
     to `longest` tokens long: one length teaches looking back a fixed distance, a range copying by content."""
@@ -243,10 +267,15 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) 
     runs = run_configs(c, vocab_spec)
     for name, cfg in runs.items():
         cfg.train.progress = progress
-        what = "pretraining on the corpus" if name == "base" else f"instruction tuning ({cfg.data.format}) without {c.heldout}"
+        what = {"warmup": "copying warm-up on random tokens said twice", "base": "pretraining on the corpus"}.get(
+            name, f"instruction tuning ({cfg.data.format}) without {c.heldout}")
+        data = {"warmup": lambda: repeat_rows(c.warmup.batch_size, c.warmup.inputs_length + c.warmup.targets_length,
+                                              c.warmup.shortest, c.warmup.longest, c.model.vocab_size, c.seed),
+                "base": lambda: pretrain_batches(c, cfg)}.get(name, lambda: None)()
         with _phase(f"{name}: {what}, {cfg.train.steps} steps", timings):
-            r = train(cfg)
+            r = train(cfg, data=data)
             if r.interrupted: raise KeyboardInterrupt(f"{name} was interrupted; run the demo again to resume")
+    runs.pop("warmup", None)  # a step toward the base, not a model to evaluate
     results = {}
     (out / "results").mkdir(exist_ok=True)
     for name, cfg in runs.items():

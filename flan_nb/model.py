@@ -18,8 +18,8 @@ from .packing import attention_mask
 # %% auto #0
 __all__ = ['REMAT_POLICIES', 'PRESETS', 'AXIS_NAMES', 'EXAMPLE_RULES', 'NEG_INF', 'TRACE_COUNTS', 'ModelConfig', 'get_config',
            'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables', 'apply_rope', 'RMSNorm', 'Attention', 'MLP',
-           'Block', 'segment_positions', 'init_cache', 'Transformer', 'logical_axes', 'logical_to_mesh', 'count_params',
-           'relayout', 'generate', 'matmul_params', 'flops_per_token']
+           'Block', 'previous_tokens', 'segment_positions', 'init_cache', 'Transformer', 'logical_axes',
+           'logical_to_mesh', 'count_params', 'relayout', 'generate', 'matmul_params', 'flops_per_token']
 
 # %% ../nbs/04_model.ipynb #4733238d
 REMAT_POLICIES = {
@@ -50,6 +50,7 @@ class ModelConfig:
     remat: str = "none"
     rope_scaling: tuple[float, float, float, int] | None = None
     init_std: float = 0.02
+    previous_token: bool = False
 
     def __post_init__(self):
         for k in ("vocab_size", "d_model", "n_layers", "n_heads", "n_kv_heads", "head_dim", "d_ff", "max_seq_len"):
@@ -65,6 +66,8 @@ class ModelConfig:
             raise ValueError(f"ModelConfig.remat must be one of {tuple(REMAT_POLICIES)}, got {self.remat!r}")
         if not self.rope_theta > 0 or not self.norm_eps > 0:
             raise ValueError(f"rope_theta and norm_eps must be > 0, got {self.rope_theta} and {self.norm_eps}")
+        if not isinstance(self.previous_token, bool):
+            raise ValueError(f"ModelConfig.previous_token must be True or False, got {self.previous_token!r}")
         if self.rope_scaling is not None and len(self.rope_scaling) != 4:
             raise ValueError("rope_scaling must be (factor, low_freq_factor, high_freq_factor, original_max_position_embeddings) or None")
 
@@ -229,6 +232,13 @@ class Block(nnx.Module):
 # %% ../nbs/04_model.ipynb #52bd60cd
 _LAYER_AXES = {nnx.PARTITION_NAME: "layers"}
 
+def previous_tokens(key_tokens: jax.Array, mask: jax.Array, q_slot: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Each query's predecessor: the token at the latest key slot before `q_slot` that `mask [b, t, s]` lets it see,
+    so in its own segment and branch. `(ids [b, t], has [b, t])`; `has` is False at a segment's first token."""
+    k_slot = jnp.arange(key_tokens.shape[1])
+    last = jnp.where(mask & (k_slot[None, None, :] < jnp.asarray(q_slot)[None, :, None]), k_slot, -1).max(-1)
+    return jnp.take_along_axis(key_tokens, jnp.maximum(last, 0), axis=1), last >= 0
+
 def segment_positions(segment_ids: jax.Array) -> jax.Array:
     "Position of each token within its segment (restarting at 0 wherever the segment id changes), int32."
     seg = jnp.asarray(segment_ids)
@@ -237,10 +247,11 @@ def segment_positions(segment_ids: jax.Array) -> jax.Array:
     return idx - jax.lax.cummax(jnp.where(start, idx, 0), axis=1)
 
 def init_cache(config: ModelConfig, batch: int, max_len: int) -> dict:
-    "Empty KV cache of `max_len` slots: k, v `[layers, batch, max_len, kv_heads, head_dim]` plus key segments/prefix flags."
+    "Empty KV cache of `max_len` slots: k, v `[layers, batch, max_len, kv_heads, head_dim]` plus key segments, prefix flags, tokens."
     shape = (config.n_layers, batch, max_len, config.n_kv_heads, config.head_dim)
     return {"k": jnp.zeros(shape, config.compute_dtype), "v": jnp.zeros(shape, config.compute_dtype),
             "segment_ids": jnp.zeros((batch, max_len), jnp.int32), "prefix": jnp.zeros((batch, max_len), bool),
+            "tokens": jnp.zeros((batch, max_len), jnp.int32),
             "index": jnp.zeros((), jnp.int32)}
 
 class Transformer(nnx.Module):
@@ -257,6 +268,8 @@ class Transformer(nnx.Module):
         else:
             self.layers = nnx.List([Block(cfg, rngs) for _ in range(cfg.n_layers)])
         self.final_norm = RMSNorm(cfg, rngs)
+        if cfg.previous_token:  # [embed (the previous token's), embed (added to this position's input)]
+            self.previous_mix = _param(rngs, nnx.initializers.normal(cfg.init_std), (cfg.d_model, cfg.d_model), ("embed", None), cfg.weight_dtype)
         if not cfg.tie_embeddings:
             self.lm_head = _param(rngs, nnx.initializers.normal(cfg.init_std), (cfg.d_model, cfg.vocab_size), ("embed", "vocab"), cfg.weight_dtype)
 
@@ -279,7 +292,7 @@ class Transformer(nnx.Module):
         if positions.shape != (b, t): raise ValueError(f"positions shape {positions.shape} must equal tokens shape {(b, t)}")
         if cache is None:
             mask = attention_mask(seg, causal_attention, branch_ids)
-            new_cache = None
+            new_cache, key_tokens, q_slot = None, tokens, jnp.arange(t)
         else:
             if branch_ids is not None: raise ValueError("branch_ids cannot be combined with a KV cache")
             ca = jnp.zeros((b, t), bool) if causal_attention is None else jnp.asarray(causal_attention).astype(bool)
@@ -289,9 +302,14 @@ class Transformer(nnx.Module):
             k_slot = jnp.arange(k_seg.shape[1])
             visible = (k_slot[None, None, :] <= q_slot[None, :, None]) | (ca[:, :, None] & k_pre[:, None, :])
             mask = (seg[:, :, None] == k_seg[:, None, :]) & (seg[:, :, None] > 0) & visible
-            new_cache = {"segment_ids": k_seg, "prefix": k_pre, "index": index + t}
+            key_tokens = jax.lax.dynamic_update_slice(cache["tokens"], tokens.astype(jnp.int32), (0, index))
+            new_cache = {"segment_ids": k_seg, "prefix": k_pre, "tokens": key_tokens, "index": index + t}
         cos, sin = rope_tables(positions, rope_frequencies(cfg.head_dim, cfg.rope_theta, cfg.rope_scaling))
         x = constrain(jnp.take(self.embed[...], tokens, axis=0).astype(dt), ("batch", "length", "embed"))
+        if cfg.previous_token:
+            prev, has = previous_tokens(key_tokens, mask, q_slot)
+            mixed = jnp.take(self.embed[...], prev, axis=0).astype(dt) @ self.previous_mix[...].astype(dt)
+            x = constrain(x + jnp.where(has[..., None], mixed, 0), ("batch", "length", "embed"))
 
         def layer(x, block, kv):
             return block(x, cos, sin, mask, kv, index)
@@ -425,7 +443,7 @@ def matmul_params(config: ModelConfig) -> int:
     "Weights that take part in a matmul per token: all layer projections and the output head."
     c = config
     per_layer = c.d_model * c.head_dim * (2 * c.n_heads + 2 * c.n_kv_heads) + 3 * c.d_model * c.d_ff
-    return c.n_layers * per_layer + c.d_model * c.vocab_size
+    return c.n_layers * per_layer + c.d_model * c.vocab_size + (c.d_model ** 2 if c.previous_token else 0)
 
 def flops_per_token(config: ModelConfig, seq_len: int) -> float:
     "Training (fwd + bwd) FLOPs per token: `6 * matmul_params + 12 * layers * heads * head_dim * seq_len` (PaLM)."
