@@ -29,7 +29,7 @@ def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
     c.model = dict(d_model=128, n_layers=3, n_heads=4, n_kv_heads=2, head_dim=32, d_ff=384, max_seq_len=256,
                    init_std=0.02, vocab_size=1024, previous_token=True)  # the previous-token mix: see "Teaching the base to read"
     c.warmup = dict(steps=400, batch_size=8, inputs_length=8, targets_length=120, learning_rate=3e-3, warmup_steps=20,
-                    shortest=4, longest=32)  # random tokens said twice, 4 to 32 tokens apart (0 steps: no warm-up)
+                    weight_decay=0.0, shortest=4, longest=32)  # random tokens said twice, 4 to 32 apart (0 steps: none)
     c.pretrain = dict(steps=200, batch_size=16, inputs_length=16, targets_length=240, learning_rate=3e-3, warmup_steps=20,
                       copy_rows=4, copy_shortest=6, copy_longest=47)  # of each batch's rows, copy_rows are repeats
     c.tune = dict(steps=150, batch_size=16, inputs_length=192, targets_length=64, learning_rate=3e-3, warmup_steps=10,
@@ -71,7 +71,7 @@ def _trainer_config(c, workdir: Path, vocab_spec: str, phase: str, **data) -> ml
     t.data.update(vocabulary=vocab_spec, inputs_length=p.inputs_length, targets_length=p.targets_length,
                   batch_size=p.batch_size, mock=0, collection="mini", **data)
     t.optimizer.update(name="adamw", learning_rate=p.learning_rate, schedule="cosine", warmup_steps=p.warmup_steps,
-                       decay_steps=p.steps, weight_decay=0.01, grad_clip=1.0)
+                       decay_steps=p.steps, weight_decay=p.get("weight_decay", 0.01), grad_clip=1.0)
     t.train.update(steps=p.steps, log_every=max(p.steps // 10, 1), print_config=False,
                    loss_normalization=p.get("loss_normalization", "tokens"))
     t.checkpoint.update(every=p.steps, keep=1)
