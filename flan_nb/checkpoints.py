@@ -115,9 +115,12 @@ def _to_params(read, config: ModelConfig, what: str, permuted: bool = True, rena
             layer[mod][leaf] = np.ascontiguousarray(conv(get(name, shape)))
     return params
 
+def _check_llama(config: ModelConfig) -> None:
+    if config.previous_token: raise ValueError("Llama checkpoints have no previous-token weights; load them with previous_token=False")
+
 def build_model(config: ModelConfig, params: dict) -> Transformer:
     "A `Transformer` of `config` holding `params` (an unscanned pure dict); relaid out if `config.scan_layers`."
-    if config.previous_token: raise ValueError("Llama checkpoints have no previous-token weights; load them with previous_token=False")
+    _check_llama(config)
     flat = nnx.eval_shape(lambda: Transformer(ModelConfig(**{**config.__dict__, "scan_layers": False}), rngs=nnx.Rngs(0)))
     state = nnx.state(flat, nnx.Param)
     dt = config.weight_dtype
@@ -255,7 +258,7 @@ def load_hf(directory, *, eos_token: str | None = None, **overrides) -> tuple[Tr
         rope_theta=float(hc.get("rope_theta", 10_000.0)), norm_eps=float(hc["rms_norm_eps"]),
         max_seq_len=hc.get("max_position_embeddings", 2048), tie_embeddings=bool(hc.get("tie_word_embeddings", False))),
         **overrides})
-    if config.previous_token: raise ValueError("Llama checkpoints have no previous-token weights; load them with previous_token=False")
+    _check_llama(config)   # before reading any file
     files = sorted(f for f in os.listdir(directory) if f.endswith(".safetensors"))
     if not files: raise FileNotFoundError(f"no *.safetensors in {directory!r} (PyTorch .bin checkpoints are not read)")
     where = {}

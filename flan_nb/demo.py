@@ -192,10 +192,11 @@ def pretrain_batches(c: ml_collections.ConfigDict, cfg: ml_collections.ConfigDic
     from flan_nb.trainer import batches, model_config
     p, k = c.pretrain, int(c.pretrain.get("copy_rows", 0))
     if not 0 <= k <= p.batch_size: raise ValueError(f"pretrain.copy_rows must be from 0 to pretrain.batch_size={p.batch_size}, got {k}")
-    corpus = batches(cfg.data, cfg.data.batch_size, model_config(cfg).vocab_size)
+    vocab_size = model_config(cfg).vocab_size
+    corpus = batches(cfg.data, cfg.data.batch_size, vocab_size)
     if not k:
         yield from corpus; return
-    rep = repeat_rows(k, p.inputs_length + p.targets_length, p.copy_shortest, p.copy_longest, c.model.vocab_size, c.seed + 1)
+    rep = repeat_rows(k, p.inputs_length + p.targets_length, p.copy_shortest, p.copy_longest, vocab_size, c.seed + 1)
     for b, r in zip(corpus, rep): yield {key: np.concatenate([r[key], v[k:]]) for key, v in b.items()}
 
 def repeat_rows(rows: int, length: int, shortest: int, longest: int, vocab_size: int, seed: int = 0):
@@ -269,9 +270,11 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) 
         cfg.train.progress = progress
         what = {"warmup": "copying warm-up on random tokens said twice", "base": "pretraining on the corpus"}.get(
             name, f"instruction tuning ({cfg.data.format}) without {c.heldout}")
-        data = {"warmup": lambda: repeat_rows(c.warmup.batch_size, c.warmup.inputs_length + c.warmup.targets_length,
-                                              c.warmup.shortest, c.warmup.longest, c.model.vocab_size, c.seed),
-                "base": lambda: pretrain_batches(c, cfg)}.get(name, lambda: None)()
+        data = None                    # the tuning runs read their configured mixture
+        if name == "warmup":
+            w = c.warmup
+            data = repeat_rows(w.batch_size, w.inputs_length + w.targets_length, w.shortest, w.longest, c.model.vocab_size, c.seed)
+        elif name == "base": data = pretrain_batches(c, cfg)
         with _phase(f"{name}: {what}, {cfg.train.steps} steps", timings):
             r = train(cfg, data=data)
             if r.interrupted: raise KeyboardInterrupt(f"{name} was interrupted; run the demo again to resume")
