@@ -17,8 +17,8 @@ from .packing import attention_mask
 
 # %% auto #0
 __all__ = ['REMAT_POLICIES', 'PRESETS', 'AXIS_NAMES', 'EXAMPLE_RULES', 'NEG_INF', 'TRACE_COUNTS', 'ModelConfig', 'get_config',
-           'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables', 'apply_rope', 'RMSNorm', 'Attention', 'MLP',
-           'Block', 'previous_tokens', 'segment_positions', 'init_cache', 'Transformer', 'logical_axes',
+           'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables', 'apply_rope', 'dense', 'RMSNorm', 'Attention',
+           'MLP', 'Block', 'previous_tokens', 'segment_positions', 'init_cache', 'Transformer', 'logical_axes',
            'logical_to_mesh', 'count_params', 'relayout', 'generate', 'matmul_params', 'flops_per_token']
 
 # %% ../nbs/04_model.ipynb #4733238d
@@ -164,6 +164,15 @@ def apply_rope(x: jax.Array, cos: jax.Array, sin: jax.Array) -> jax.Array:
     cos, sin = cos[:, :, None, :].astype(x.dtype), sin[:, :, None, :].astype(x.dtype)
     return x * cos + rot * sin
 
+# %% ../nbs/04_model.ipynb #74da8ce0
+def dense(x: jax.Array, w: jax.Array, n_in: int = 1, out_dtype=None) -> jax.Array:
+    "Contract the last `n_in` axes of `x` with the first `n_in` axes of `w` as one 2-D matmul (any leading axes of `x`)."
+    if x.shape[x.ndim - n_in:] != w.shape[:n_in]:
+        raise ValueError(f"dense: the last {n_in} axes of x {x.shape} must equal the first {n_in} of w {w.shape}")
+    k = math.prod(w.shape[:n_in])
+    y = jnp.dot(x.reshape(-1, k), w.reshape(k, -1), preferred_element_type=out_dtype)
+    return y.reshape(*x.shape[:x.ndim - n_in], *w.shape[n_in:])
+
 # %% ../nbs/04_model.ipynb #304c575e
 NEG_INF = float(np.finfo(np.float32).min)
 
@@ -188,21 +197,23 @@ class Attention(nnx.Module):
         "`x [b,t,d]`, `mask [b,t,s]` -> `(y [b,t,d], (k, v))`; with `kv_cache` the new k, v are written at slot `index`."
         cfg, dt = self.cfg, self.cfg.compute_dtype
         b, t, _ = x.shape
-        q = apply_rope(jnp.einsum("btd,dhk->bthk", x, self.q[...].astype(dt)), cos, sin)
-        k = apply_rope(jnp.einsum("btd,dhk->bthk", x, self.k[...].astype(dt)), cos, sin)
-        v = jnp.einsum("btd,dhk->bthk", x, self.v[...].astype(dt))
+        q = apply_rope(dense(x, self.q[...].astype(dt)), cos, sin)
+        k = apply_rope(dense(x, self.k[...].astype(dt)), cos, sin)
+        v = dense(x, self.v[...].astype(dt))
         q, k, v = (constrain(a, ("batch", "length", n, "head_dim")) for a, n in ((q, "heads"), (k, "kv_heads"), (v, "kv_heads")))
         if kv_cache is not None:
             k = jax.lax.dynamic_update_slice(kv_cache[0], k.astype(kv_cache[0].dtype), (0, index, 0, 0))
             v = jax.lax.dynamic_update_slice(kv_cache[1], v.astype(kv_cache[1].dtype), (0, index, 0, 0))
         g = cfg.n_heads // cfg.n_kv_heads                       # query head h uses kv head h // g (HF repeat_kv)
-        qg = q.reshape(b, t, cfg.n_kv_heads, g, cfg.head_dim)
-        scores = jnp.einsum("btkgh,bskh->bkgts", qg, k.astype(dt), preferred_element_type=jnp.float32)
+        # batch axes first ([b, kv, g, t, hd], [b, kv, s, hd]): plain batched matmuls, no layout for XLA to guess
+        qg = q.reshape(b, t, cfg.n_kv_heads, g, cfg.head_dim).transpose(0, 2, 3, 1, 4)
+        kt, vt = k.astype(dt).transpose(0, 2, 1, 3), v.astype(dt).transpose(0, 2, 1, 3)
+        scores = jnp.einsum("bkgth,bksh->bkgts", qg, kt, preferred_element_type=jnp.float32)
         scores = scores * (1.0 / math.sqrt(cfg.head_dim))
         scores = jnp.where(mask[:, None, None], scores, NEG_INF)
         probs = jax.nn.softmax(scores, axis=-1).astype(dt)
-        out = jnp.einsum("bkgts,bskh->btkgh", probs, v.astype(dt)).reshape(b, t, cfg.n_heads, cfg.head_dim)
-        y = jnp.einsum("bthk,hkd->btd", out, self.o[...].astype(dt))
+        out = jnp.einsum("bkgts,bksh->bkgth", probs, vt).transpose(0, 3, 1, 2, 4).reshape(b, t, cfg.n_heads, cfg.head_dim)
+        y = dense(out, self.o[...].astype(dt), 2)
         return y, (k, v)
 
 class MLP(nnx.Module):
@@ -215,8 +226,8 @@ class MLP(nnx.Module):
         self.down = _param(rngs, init, (cfg.d_ff, cfg.d_model), ("mlp", "embed"), dt)
     def __call__(self, x):
         dt = self.cfg.compute_dtype
-        h = jax.nn.silu(x @ self.gate[...].astype(dt)) * (x @ self.up[...].astype(dt))
-        return constrain(h, ("batch", "length", "mlp")) @ self.down[...].astype(dt)
+        h = jax.nn.silu(dense(x, self.gate[...].astype(dt))) * dense(x, self.up[...].astype(dt))
+        return dense(constrain(h, ("batch", "length", "mlp")), self.down[...].astype(dt))
 
 class Block(nnx.Module):
     "Pre-norm decoder layer: `x + attn(norm(x))`, then `x + mlp(norm(x))`."
@@ -308,7 +319,7 @@ class Transformer(nnx.Module):
         x = constrain(jnp.take(self.embed[...], tokens, axis=0).astype(dt), ("batch", "length", "embed"))
         if cfg.previous_token:
             prev, has = previous_tokens(key_tokens, mask, q_slot)
-            mixed = jnp.take(self.embed[...], prev, axis=0).astype(dt) @ self.previous_mix[...].astype(dt)
+            mixed = dense(jnp.take(self.embed[...], prev, axis=0).astype(dt), self.previous_mix[...].astype(dt))
             x = constrain(x + jnp.where(has[..., None], mixed, 0), ("batch", "length", "embed"))
 
         def layer(x, block, kv):
@@ -332,7 +343,7 @@ class Transformer(nnx.Module):
         x = self.final_norm(x)
         if logit_slots is not None: x = jnp.take_along_axis(x, jnp.asarray(logit_slots)[..., None], axis=1)
         head = self.embed[...].T if cfg.tie_embeddings else self.lm_head[...]
-        logits = jnp.einsum("btd,dv->btv", x, head.astype(dt), preferred_element_type=jnp.float32)
+        logits = dense(x, head.astype(dt), out_dtype=jnp.float32)
         logits = constrain(logits.astype(jnp.float32), ("batch", "length", "vocab"))
         if cache is None: return logits
         return logits, {**new_cache, "k": ks, "v": vs}

@@ -113,6 +113,16 @@ def fewshot_prompt(query: str, pool: list[tuple[int, str]], shots: int, rng: np.
         picked = picked[1:]
     return prompt, [p for p, _ in picked]
 
+def _read_options() -> tf.data.Options:
+    """Options of the dataset the templating generator reads. No autotuning: the generator reads it one example at a
+    time anyway, and destroying an autotuned iterator (at each epoch's end, and when a mixture's pipeline is dropped)
+    waits for its tuning thread, about a second per task."""
+    o = tf.data.Options()
+    o.autotune.enabled = False
+    return o
+
+_READ_OPTIONS = _read_options()
+
 def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, template: int | None, seed: int,
               fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, shots: int = 0,
               scoring: bool = False, vocabulary=None) -> tf.data.Dataset:
@@ -120,7 +130,7 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
     def examples() -> Iterator[dict]:
         raw_pool = _fewshot_pool(name, source) if shots else None
         count = lambda s: len(vocabulary.encode(s))
-        for pos, raw in enumerate(tfds.as_numpy(ds)):
+        for pos, raw in enumerate(tfds.as_numpy(ds.with_options(_READ_OPTIONS))):
             raw = to_python(raw)
             f = example_fields(name, raw)
             if f is None: continue
