@@ -8,8 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.flan_nb-installed
 PYTEST_ARGS ?= -n auto
 export TF_CPP_MIN_LOG_LEVEL ?= 3
+# The browser test (tests/test_browser.py) drives Debian's Chromium through Playwright: Playwright's own browser
+# download cannot work offline. `make test` installs the package when it is missing (as root, as CI runs).
+CHROMIUM ?= /usr/bin/chromium
+export FLAN_NB_CHROMIUM := $(CHROMIUM)
 
-.PHONY: demo test install export-check clean-check readme readme-check pytest
+.PHONY: demo test install browser export-check clean-check readme readme-check pytest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +27,14 @@ $(STAMP): setup.py settings.ini | $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "FAIL: the browser test needs Chromium at $(CHROMIUM): run 'sudo apt-get install chromium', or make test CHROMIUM=/path/to/chromium"; exit 1; fi
+
+browser: $(CHROMIUM)
 
 demo: $(STAMP)
 	$(BIN)/flan-nb demo
@@ -50,7 +62,7 @@ readme-check: $(STAMP)
 	@$(BIN)/jupyter nbconvert --to markdown --log-level ERROR --stdout nbs/index.ipynb | diff -q - README.md >/dev/null \
 	  || { echo "FAIL: README.md is stale: run 'make readme' and commit it"; exit 1; }; echo "readme: README.md is current"
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS) tests
 
 test: export-check clean-check readme-check pytest

@@ -65,17 +65,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 def quiet_tensorflow():
-    "Keep TensorFlow's and absl's start-up chatter (CUDA probes, oneDNN notes, deprecations) out of the terminal."
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import absl.logging
-    absl.logging.set_verbosity(absl.logging.ERROR)
-    saved = os.dup(2)  # the C++ runtime logs to file descriptor 2 before any Python setting applies
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            import tensorflow, tensorflow_datasets  # noqa: F401  (errors still raise, after stderr is restored)
-    finally:
-        os.dup2(saved, 2); os.close(saved)
+    """Import TensorFlow and TFDS up front, quietly (`import flan_nb` keeps their start-up log out, see `00_init`), and
+    keep absl's remaining warnings out of the terminal (`FLAN_NB_VERBOSE=1` shows everything)."""
+    import flan_nb
+    import tensorflow, tensorflow_datasets  # noqa: F401
+    if not flan_nb.verbose():
+        import absl.logging
+        absl.logging.set_verbosity(absl.logging.ERROR)
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `flan-nb` console script."

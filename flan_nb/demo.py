@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 import numpy as np
 import ml_collections
+import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 import tensorflow as tf
 
@@ -152,6 +153,7 @@ def plot_templates(results: dict, cluster: str):
     first = next(iter(frames.values()))
     keys = [(d, t) for d, t in first[first.split == "test"][["dataset", "template"]].itertuples(index=False)]
     fig, ax = plt.subplots(figsize=(min(14, max(6, 0.25 * len(keys) * len(results))), 4), layout="constrained")
+    plt.close(fig)                          # returned, not left open in pyplot: Jupyter shows it once
     w = 0.8 / len(results)
     for j, (name, t) in enumerate(frames.items()):
         t = t[t.split == "test"].set_index(["dataset", "template"]).loc[keys]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 from collections.abc import Sequence
 import pandas as pd
+import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, N_TEMPLATES, get_cluster, get_dataset, heldout_exclusions, num_examples
 from .tasks import FORMATS, task, task_name

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import jax.numpy as jnp
+import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import tensorflow as tf
 import seqio
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import jax
+import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 from jax.sharding import AxisType, NamedSharding, PartitionSpec
 from flax import nnx

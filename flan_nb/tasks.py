@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging, zlib
 from collections.abc import Iterator, Sequence
 import numpy as np
+import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 import tensorflow as tf
 import tensorflow_datasets as tfds

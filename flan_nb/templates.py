@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_templates.ipynb #439f7397
 from __future__ import annotations
-import importlib, string
+import importlib, importlib.util, string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from .catalog import CLUSTERS, DATASETS, N_TEMPLATES, get_dataset, is_on_disk, load_examples, to_python
@@ -284,17 +284,23 @@ def _in_notebook() -> bool:
         return get_ipython() is not None and hasattr(get_ipython(), "kernel")
     except ImportError: return False
 
-def show_examples(name: str, n: int = 3, mock: bool | None = None, widget: bool | None = None):
-    "Show every template of `name` rendered on `n` examples (a picker in JupyterLab, printed text elsewhere)."
+def show_examples(name: str, n: int = 3, mock: bool | None = None, widget: bool | None = None) -> None:
+    """Show every template of `name` rendered on `n` examples: a template menu and an example slider in JupyterLab,
+    printed text elsewhere (or with `widget=False`). `rendered_examples` gives the same records as data."""
     rows, source = rendered_examples(name, n=n, mock=mock)
     header = f"{name}: {len(TEMPLATES[name])} templates on {n} examples from {source}"
-    if widget is None: widget = _in_notebook()
-    if widget:
-        try: import ipywidgets as w
-        except ImportError: widget = False
+    if widget is None:
+        widget = _in_notebook()
+        if widget and importlib.util.find_spec("ipywidgets") is None:
+            print("(ipywidgets is not installed: printing every template instead of showing a picker)")
+            widget = False
     if not widget:
         print(header); print("\n".join(_format_row(r) for r in rows))
-        return rows
+        return
+    if importlib.util.find_spec("ipywidgets") is None:
+        raise ImportError("show_examples(widget=True) needs ipywidgets: pip install ipywidgets (or pass widget=False)")
+    import html
+    import ipywidgets as w
     from IPython.display import display
     ex = w.IntSlider(0, 0, max(r["example"] for r in rows), description="example")
     tpl = w.Dropdown(options=[(f"{i}{' (turned around)' if t.turned_around else ''}", i)
@@ -306,5 +312,4 @@ def show_examples(name: str, n: int = 3, mock: bool | None = None, widget: bool 
             for r in rows:
                 if r["example"] == ex.value and r["template"] == tpl.value: print(_format_row(r))
     ex.observe(update, "value"); tpl.observe(update, "value"); update()
-    display(w.VBox([w.HTML(f"<b>{header}</b>"), w.HBox([tpl, ex]), out]))
-    return rows
+    display(w.VBox([w.HTML(f"<b>{html.escape(header)}</b>"), w.HBox([tpl, ex]), out]))

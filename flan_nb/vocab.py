@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib, io, json, os, warnings
 from collections.abc import Iterable
 import numpy as np
+import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 import sentencepiece as spm
 import tensorflow as tf
