@@ -8,13 +8,14 @@ from collections.abc import Sequence
 import pandas as pd
 import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
-from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, N_TEMPLATES, get_cluster, get_dataset, heldout_exclusions, num_examples
+from . import use_widgets
+from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, N_TEMPLATES, get_cluster, get_collection, get_dataset, heldout_exclusions, num_examples
 from .tasks import FORMATS, task, task_name
 
 # %% auto #0
 __all__ = ['RATE_CAP', 'FIGURE6_ORDER', 'FIGURE6_HELDOUT', 'CONVERSATIONAL_QA', 'rate', 'excluded_clusters', 'training_datasets',
            'mixture_name', 'flan_mixture', 'eval_tasks', 'check_no_leak', 'heldout_mixture', 'cluster_count_datasets',
-           'cluster_count_mixture', 'mixture_table']
+           'cluster_count_mixture', 'mixture_table', 'cluster_table', 'heldout_summary', 'show_mixtures']
 
 # %% ../nbs/03_mixtures.ipynb #b210f6e6
 RATE_CAP = 3000
@@ -135,3 +136,52 @@ def mixture_table(mixture: str) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     df["share_%"] = (100 * df["rate"] / df["rate"].sum()).round(2)
     return df
+
+# %% ../nbs/03_mixtures.ipynb #f7437858
+def cluster_table(mixture: str) -> pd.DataFrame:
+    "`mixture_table` summed per cluster: datasets, training examples, rate and share of the mixture, largest first."
+    g = (mixture_table(mixture).groupby("cluster", sort=False)
+         .agg(datasets=("dataset", "size"), train_examples=("train_examples", "sum"), rate=("rate", "sum"))
+         .sort_values("rate", ascending=False, kind="stable").reset_index())
+    g["share_%"] = (100 * g["rate"] / g["rate"].sum()).round(2)
+    return g
+
+def heldout_summary(cluster: str, collection: str = "flan") -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    "What holding out `cluster` means: a one-line account, `cluster_table` and `mixture_table` of its mixture."
+    name = heldout_mixture(cluster, collection=collection)
+    per_cluster, per_dataset = cluster_table(name), mixture_table(name)
+    order = {c: k for k, c in enumerate(per_cluster["cluster"])}           # the datasets by cluster, then by rate
+    per_dataset = (per_dataset.assign(_k=per_dataset["cluster"].map(order))
+                   .sort_values(["_k", "rate"], ascending=[True, False], kind="stable").drop(columns="_k").reset_index(drop=True))
+    line = (f"held out: {', '.join(excluded_clusters(cluster))} ({len(get_cluster(cluster, collection))} datasets "
+            f"evaluated zero-shot); trains on {len(per_dataset)} datasets of {per_dataset.cluster.nunique()} clusters "
+            f"(mixture {name})")
+    return line, per_cluster, per_dataset
+
+def _styled(df: pd.DataFrame):
+    "A table for JupyterLab: thousands separators, the share as a bar."
+    return (df.style.hide(axis="index").format({"train_examples": "{:,}", "rate": "{:,.0f}", "share_%": "{:.1f}"})
+            .bar(subset=["share_%"], color="#9ecae1", vmin=0, vmax=max(1.0, float(df["share_%"].max()))))
+
+def show_mixtures(heldout: str | None = None, collection: str = "flan", widget: bool | None = None) -> None:
+    """The held-out mixture of each cluster of `collection`, one at a time: a menu of clusters to hold out (starting at
+    `heldout`) and, for the chosen one, `heldout_summary` as tables. Printed text outside a Jupyter kernel."""
+    clusters = list(get_collection(collection).clusters)
+    first = clusters[0] if heldout is None else heldout
+    get_cluster(first, collection)                        # an unknown cluster stops here, naming the known ones
+    if not use_widgets(widget, "show_mixtures"):
+        line, per_cluster, per_dataset = heldout_summary(first, collection)
+        print(line, per_cluster.to_string(index=False), per_dataset.to_string(index=False), sep="\n\n")
+        return
+    import html
+    import ipywidgets as w
+    from IPython.display import HTML, display
+    menu = w.Dropdown(options=[(f"{c} ({CLUSTER_TITLES[c]})", c) for c in clusters], value=first, description="hold out")
+    out, datasets = w.Output(), w.Output(layout=w.Layout(max_height="22em", overflow="auto"))   # datasets scroll
+    def update(*_):
+        line, per_cluster, per_dataset = heldout_summary(menu.value, collection)
+        out.clear_output(wait=True); datasets.clear_output(wait=True)
+        with out: display(HTML(f"<b>{html.escape(line)}</b>"), _styled(per_cluster))
+        with datasets: display(_styled(per_dataset))
+    menu.observe(update, "value"); update()
+    display(w.VBox([menu, out, datasets]))

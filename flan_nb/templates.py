@@ -4,9 +4,10 @@
 
 # %% ../nbs/01_templates.ipynb #439f7397
 from __future__ import annotations
-import importlib, importlib.util, string
+import importlib, string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from . import use_widgets
 from .catalog import CLUSTERS, DATASETS, N_TEMPLATES, get_dataset, is_on_disk, load_examples, to_python
 
 # %% auto #0
@@ -278,27 +279,14 @@ def _format_row(r) -> str:
     flag = " (turned around)" if r["turned_around"] else ""
     return f"--- example {r['example']}, template {r['template']}{flag}\n{r['inputs']}\n>>> {r['targets']}"
 
-def _in_notebook() -> bool:
-    try:
-        from IPython import get_ipython
-        return get_ipython() is not None and hasattr(get_ipython(), "kernel")
-    except ImportError: return False
-
 def show_examples(name: str, n: int = 3, mock: bool | None = None, widget: bool | None = None) -> None:
     """Show every template of `name` rendered on `n` examples: a template menu and an example slider in JupyterLab,
     printed text elsewhere (or with `widget=False`). `rendered_examples` gives the same records as data."""
     rows, source = rendered_examples(name, n=n, mock=mock)
     header = f"{name}: {len(TEMPLATES[name])} templates on {n} examples from {source}"
-    if widget is None:
-        widget = _in_notebook()
-        if widget and importlib.util.find_spec("ipywidgets") is None:
-            print("(ipywidgets is not installed: printing every template instead of showing a picker)")
-            widget = False
-    if not widget:
+    if not use_widgets(widget, "show_examples"):
         print(header); print("\n".join(_format_row(r) for r in rows))
         return
-    if importlib.util.find_spec("ipywidgets") is None:
-        raise ImportError("show_examples(widget=True) needs ipywidgets: pip install ipywidgets (or pass widget=False)")
     import html
     import ipywidgets as w
     from IPython.display import display

@@ -14,13 +14,17 @@ browser download of its own."""
 import json, os, re, secrets, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
+from flan_nb.catalog import get_collection
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("FLAN_NB_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("FLAN_NB_SCREENSHOTS", ROOT / "browser_screenshots"))
 # The notebooks a user starts from, and the ones whose figures must show. 09_demo runs its fast variant.
 NOTEBOOKS = ["index", "01_templates", "09_demo", "10_figures", "11_experiments"]
-PICKERS = ("index", "01_templates")                                 # notebooks that show show_examples' picker
+# The widgets to click: (the call that shows one, the menu option to choose, text shown before, text shown after).
+_EXAMPLES = ("show_examples(", 3, "example 0, template 0", "example 0, template 3")
+_MIXTURES = ("show_mixtures(", 3, "held out: nli", f"held out: {list(get_collection('flan').clusters)[3]}")
+MENUS = {"index": (_EXAMPLES, _MIXTURES), "01_templates": (_EXAMPLES,)}
 MIN_FIGURES = {"index": 1, "09_demo": 2, "10_figures": 9, "11_experiments": 1}   # so a lost figure cell is noticed
 # TensorFlow's C++ log lines (absl format), which the kernel writes to its file descriptor 2: JupyterLab's terminal.
 TF_LOG = re.compile(r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+ \S+\.cc:\d+\]|WARNING: All log messages before absl::InitializeLog)", re.M)
@@ -130,22 +134,24 @@ def _first_screen(page):
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def _check_picker(page, cells, name):
-    "The `show_examples` widget draws, and choosing another template in its menu changes the text it shows."
+def _check_menu(page, cells, name, call, option, before, after):
+    "The widget shown by the cell that makes `call` draws, and choosing `option` in its menu changes its text."
     from playwright.sync_api import expect
-    shown = [c["index"] for c in cells if any("application/vnd.jupyter.widget-view+json" in o["mimes"] for o in c["outputs"])]
-    assert shown, f"{name}: no widget output (show_examples should show a picker in a kernel)"
+    shown = [c["index"] for c in cells if call in c["source"]
+             and any("application/vnd.jupyter.widget-view+json" in o["mimes"] for o in c["outputs"])]
+    assert shown, f"{name}: the cell with {call} shows no widget (it should draw a picker in a kernel)"
     cell = _cell(page, shown[0])
     cell.scroll_into_view_if_needed()
-    menu, text = cell.locator(".widget-dropdown select"), cell.locator(".widget-output")
+    menu, text = cell.locator(".widget-dropdown select").first, cell.locator(".widget-output").first
     expect(menu).to_be_visible()
-    expect(text).to_contain_text("example 0, template 0")
-    before = text.inner_text()
-    cell.screenshot(path=str(SHOTS / f"{name}.picker-template0.png"))
-    menu.select_option(index=3)
-    expect(text).to_contain_text("example 0, template 3")
-    assert text.inner_text() != before
-    cell.screenshot(path=str(SHOTS / f"{name}.picker-template3.png"))
+    expect(text).to_contain_text(before)
+    shown_before = text.inner_text()
+    tag = call.strip("(")
+    cell.screenshot(path=str(SHOTS / f"{name}.{tag}-before.png"))
+    menu.select_option(index=option)
+    expect(text).to_contain_text(after)
+    assert text.inner_text() != shown_before
+    cell.screenshot(path=str(SHOTS / f"{name}.{tag}-after.png"))
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -179,6 +185,6 @@ def test_notebook_in_browser(browser, lab, name):
         img.wait_for(state="visible")
         page.wait_for_function("img => img.complete && img.naturalWidth > 100 && img.naturalHeight > 100", arg=img.element_handle())
         cell.screenshot(path=str(SHOTS / f"{name}.cell{i:02d}.png"))
-    if name in PICKERS: _check_picker(page, cells, name)
+    for menu in MENUS.get(name, ()): _check_menu(page, cells, name, *menu)
     assert not page_errors, f"{name}: errors in the page: {page_errors}"
     page.close()
