@@ -4,10 +4,12 @@ nbdev's runner never renders anything: a figure that shows as `<Figure size ...>
 or a screenful of TensorFlow's start-up log on stderr all pass it. Here JupyterLab runs from this environment on
 127.0.0.1 over a copy of `nbs/` (so the notebooks in the repository are never saved over), each notebook is opened,
 "Run All Cells" is executed through JupyterLab's own command, and what the page then shows is checked: no error output,
-nothing on stderr, every figure a decoded image, and in `01_templates` the `show_examples` picker changes the text
-it shows. Every wait is on JupyterLab's state (the command's promise, the kernel, the DOM), never a fixed sleep.
-Screenshots of each notebook's first screen, of every figure cell and of the picker go to `browser_screenshots/`
-(or `$FLAN_NB_SCREENSHOTS`).
+nothing on stderr (and no TensorFlow C++ log on the kernel's own stderr), every figure a decoded image, and the
+`show_examples` and `show_mixtures` menus change the text they show when another entry is chosen. JupyterLab runs
+without the settings the test harness adds (TF_CPP_MIN_LOG_LEVEL, MPLBACKEND, ...), as a user's would. Every wait is
+on JupyterLab's state (the server's status, the command's promise, the kernel, the DOM), never a fixed sleep.
+Screenshots of each notebook's first screen, of every figure cell and of each menu before and after the click go to
+`browser_screenshots/` (or `$FLAN_NB_SCREENSHOTS`).
 
 The browser is Debian's `chromium` package (`make test` installs it); Playwright's Python client drives it without a
 browser download of its own."""
@@ -43,7 +45,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    "A JupyterLab server over a copy of nbs/, the way a user starts it; (base URL, token)."
+    "A JupyterLab server over a copy of nbs/, the way a user starts it; (base URL, token, path of its log)."
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: run `make test` (it installs Debian's chromium package) "
                     "or `apt-get install chromium`, or set FLAN_NB_CHROMIUM", pytrace=False)
@@ -88,8 +90,8 @@ def browser(lab):
         b.close()
 
 
-# Runs in the page: open the notebook's session, wait for its kernel, run every cell with JupyterLab's own command
-# (its promise settles when the last cell has run or one has failed), then report each cell's outputs.
+# Runs in the page: open the notebook's session, wait for its kernel, and start every cell with JupyterLab's own
+# command. Its promise settles when the last cell has run or one has failed; `window.flanRun` records how.
 RUN_ALL = """async () => {
   const app = window.jupyterapp;
   await app.restored;
@@ -97,9 +99,11 @@ RUN_ALL = """async () => {
   app.shell.collapseLeft();                          // the file browser off: the notebook gets the width
   await panel.context.ready;
   await panel.sessionContext.ready;
-  const ok = await app.commands.execute('notebook:run-all-cells');
-  return {ok, cells: CELLS()};
+  window.flanRun = null;
+  app.commands.execute('notebook:run-all-cells').then(ok => { window.flanRun = {ok}; },
+                                                      e => { window.flanRun = {ok: false, error: String(e)}; });
 }"""
+# Each cell as the notebook model holds it after the run: its source, execution count and outputs (MIME types, text).
 CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets.map((c, i) => ({
   index: i, type: c.model.type, source: c.model.sharedModel.getSource(),
   count: c.model.type === 'code' ? c.model.executionCount : null,
@@ -108,17 +112,22 @@ CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets.map((c, i
     text: (o.text || (o.data && o.data['text/plain']) || o.evalue || '').toString().slice(0, 2000)}))}))"""
 
 
-def _open_and_run(browser, lab, name):
+def _open_and_run(page, lab, name):
+    "Open `name` in JupyterLab, run all its cells (at most RUN_TIMEOUT_S), and return (finished, cells)."
     base, token, _ = lab
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(120_000)
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{base}/lab/workspaces/test-{name}/tree/nbs/{name}.ipynb?reset&token={token}")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && "
                            "window.jupyterapp.shell.currentWidget.content && window.jupyterapp.shell.currentWidget.sessionContext")
-    res = page.evaluate(RUN_ALL.replace("CELLS()", f"({CELLS})()"))
-    return page, res, errors
+    page.evaluate(RUN_ALL)
+    page.wait_for_function("() => window.flanRun !== null", timeout=RUN_TIMEOUT_S * 1000, polling=500)
+    return page.evaluate("() => window.flanRun"), page.evaluate(CELLS)
+
+
+def _shut_down(page):
+    "Stop the notebook's kernel (the server keeps it otherwise), if the page got as far as having one."
+    try: page.evaluate("async () => { const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+                       " if (p && p.sessionContext) await p.sessionContext.shutdown(); }")
+    except Exception: pass
 
 
 def _cell(page, i):
@@ -158,15 +167,25 @@ def _check_menu(page, cells, name, call, option, before, after):
 def test_notebook_in_browser(browser, lab, name):
     log = lab[2]
     log_start = log.stat().st_size
-    page, res, page_errors = _open_and_run(browser, lab, name)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(120_000)
+    page_errors = []
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    try: _check_notebook(page, lab, name, log, log_start, page_errors)
+    finally:
+        _shut_down(page)
+        page.close()
+
+
+def _check_notebook(page, lab, name, log, log_start, page_errors):
+    run, cells = _open_and_run(page, lab, name)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    cells = res["cells"]
     (SHOTS / f"{name}.cells.json").write_text(json.dumps(cells, indent=1))
     _first_screen(page)
     page.screenshot(path=str(SHOTS / f"{name}.png"))                   # the notebook's first screen, after running
     errors = [(c["index"], o["text"][:300]) for c in cells for o in c["outputs"] if o["type"] == "error"]
     assert not errors, f"{name}: error outputs in cells {errors}"
-    assert res["ok"], f"{name}: Run All Cells did not finish"
+    assert run["ok"], f"{name}: Run All Cells did not finish: {run}"
     unrun = [c["index"] for c in cells if c["type"] == "code" and c["source"].strip() and c["count"] is None]
     assert not unrun, f"{name}: cells never ran: {unrun}"
     stderr = [(c["index"], o["text"][:500]) for c in cells for o in c["outputs"] if o["type"] == "stream" and o["name"] == "stderr"]
@@ -187,4 +206,3 @@ def test_notebook_in_browser(browser, lab, name):
         cell.screenshot(path=str(SHOTS / f"{name}.cell{i:02d}.png"))
     for menu in MENUS.get(name, ()): _check_menu(page, cells, name, *menu)
     assert not page_errors, f"{name}: errors in the page: {page_errors}"
-    page.close()
