@@ -1,7 +1,7 @@
 """One pytest item per notebook in nbs/, each executed by nbdev's own runner (`nbdev.test.test_nb`) in a fresh
 process, so that global state (JAX config, matplotlib backends, registries) cannot leak from one notebook to the next
 and a hung notebook fails after `--nb-timeout` seconds instead of hanging CI."""
-import os, subprocess, sys
+import json, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 from nbdev.doclinks import nbglob
@@ -26,6 +26,15 @@ def test_notebooks_found():
     "nbdev_test exits 0 when it finds no notebook: make sure there are some, and that it would test the same ones."
     assert len(NBS) >= 3, f"expected the project's notebooks in {ROOT / 'nbs'}, found {len(NBS)}"
     assert sorted(Path(p).resolve() for p in nbglob(ROOT / "nbs", as_path=True)) == NBS
+
+def test_no_backend_switch():
+    """A notebook that calls `matplotlib.use(...)` (or `%matplotlib agg`) shows its figures as `<Figure ...>` text in a
+    real kernel; the runner below sets MPLBACKEND=Agg itself, so no notebook needs to."""
+    switch = re.compile(r"matplotlib\.use\(|^\s*%matplotlib\s+(?!inline)", re.M)
+    bad = [f"{p.name} cell {i}" for p in sorted((ROOT / "nbs").glob("*.ipynb"))
+           for i, c in enumerate(json.loads(p.read_text())["cells"])
+           if c["cell_type"] == "code" and switch.search("".join(c["source"]))]
+    assert not bad, f"matplotlib backend switched in {bad}: return the Figure and let IPython display it"
 
 @pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
 def test_notebook(nb, request):
