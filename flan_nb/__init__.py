@@ -6,11 +6,11 @@ __version__ = "0.0.1"
 # %% auto #0
 __all__ = ['NOISE', 'NOISY_LOGGERS', 'captured_fd2', 'QuietTensorFlow', 'verbose', 'NoiseFilter', 'in_notebook', 'use_widgets']
 
-# %% ../nbs/00_init.ipynb #ebf84750
+# %% ../nbs/00_init.ipynb #86290009
 import importlib.abc, importlib.util, logging, os, re, sys, tempfile
 from contextlib import contextmanager
 
-# %% ../nbs/00_init.ipynb #69842c58
+# %% ../nbs/00_init.ipynb #09880678
 @contextmanager
 def captured_fd2():
     "Whatever is written to file descriptor 2 inside the block goes to a temporary file; yields a function returning it."
@@ -27,7 +27,7 @@ def captured_fd2():
         os.dup2(saved, 2); os.close(saved)
         kept.append(text()); f.close()
 
-# %% ../nbs/00_init.ipynb #20a43834
+# %% ../nbs/00_init.ipynb #f1fc0156
 class _QuietLoader(importlib.abc.Loader):
     "TensorFlow's own loader, run with file descriptor 2 captured; the capture is printed only if the import fails."
     def __init__(self, loader): self._loader = loader
@@ -62,7 +62,7 @@ def _install_hook():
     if verbose() or "tensorflow" in sys.modules or any(isinstance(f, QuietTensorFlow) for f in sys.meta_path): return
     sys.meta_path.insert(0, QuietTensorFlow())
 
-# %% ../nbs/00_init.ipynb #b31172f5
+# %% ../nbs/00_init.ipynb #ddc19896
 NOISE: dict[str, str] = {
     r"^Variant folder .* has no dataset_info\.json": "TFDS mock data: the builder's metadata is not on disk (that mock "
         "data is used is said by flan_nb itself)",
@@ -70,6 +70,8 @@ NOISE: dict[str, str] = {
     r"^Using an uncached FunctionDataset for training is not recommended": "seqio on FLAN-mini's generated tasks, "
         "which are built in memory and shuffled by the mixture",
     r"^From .*: calling DatasetV2\.from_generator .* is deprecated": "TensorFlow on seqio's and TFDS's own calls",
+    r"^T5 library uses PAD_ID=0, which is different from the sentencepiece vocabulary": "seqio on a SentencePiece "
+        "model whose pad id is not 0: `flan_nb.vocab.sentencepiece_vocab` warns about it itself, naming the file",
 }
 _NOISE = [re.compile(p, re.S) for p in NOISE]
 
@@ -88,7 +90,7 @@ def _install_filters():
         lg = logging.getLogger(name)
         if not any(isinstance(f, NoiseFilter) for f in lg.filters): lg.addFilter(NoiseFilter())
 
-# %% ../nbs/00_init.ipynb #3329719e
+# %% ../nbs/00_init.ipynb #b496df79
 def in_notebook() -> bool:
     "Whether this runs in a Jupyter kernel, whose front end draws widgets (scripts and nbdev's test runner do not)."
     try: from IPython import get_ipython
@@ -96,7 +98,7 @@ def in_notebook() -> bool:
     shell = get_ipython()
     return shell is not None and hasattr(shell, "kernel")
 
-# %% ../nbs/00_init.ipynb #c7f9ced8
+# %% ../nbs/00_init.ipynb #7333802a
 def use_widgets(widget: bool | None, what: str) -> bool:
     """Whether `what` (a function's name) should draw widgets: `widget` when given, else whether this is a Jupyter kernel
     with ipywidgets installed. A kernel without ipywidgets says so; `widget=True` without it is an error."""
@@ -109,7 +111,7 @@ def use_widgets(widget: bool | None, what: str) -> bool:
         raise ImportError(f"{what}(widget=True) needs ipywidgets: pip install ipywidgets (or pass widget=False)")
     return bool(widget)
 
-# %% ../nbs/00_init.ipynb #fc3338c8
+# %% ../nbs/00_init.ipynb #79e5fe5f
 if not verbose(): os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _install_hook()
 _install_filters()

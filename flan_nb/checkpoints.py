@@ -4,6 +4,7 @@
 
 # %% ../nbs/05_checkpoints.ipynb #8155df1f
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 import json, os, warnings
 from pathlib import Path
 import numpy as np

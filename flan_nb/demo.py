@@ -4,12 +4,12 @@
 
 # %% ../nbs/09_demo.ipynb #12f160fd
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 import json, os, shutil, sys, time
 from pathlib import Path
 from typing import Any
 import numpy as np
 import ml_collections
-import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 import tensorflow as tf
 

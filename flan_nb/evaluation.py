@@ -4,6 +4,7 @@
 
 # %% ../nbs/08_evaluation.ipynb #d941477f
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 import collections, dataclasses, json, math, os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path

@@ -4,9 +4,9 @@
 
 # %% ../nbs/03_mixtures.ipynb #2a17b207
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 from collections.abc import Sequence
 import pandas as pd
-import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 from . import use_widgets
 from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, N_TEMPLATES, get_cluster, get_collection, get_dataset, heldout_exclusions, num_examples

@@ -4,6 +4,7 @@
 
 # %% ../nbs/04_model.ipynb #4e13bad3
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 import collections, dataclasses, math
 from collections.abc import Sequence
 from typing import Any

@@ -4,10 +4,10 @@
 
 # %% ../nbs/03a_packing.ipynb #ef270208
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import jax.numpy as jnp
-import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import tensorflow as tf
 import seqio
 

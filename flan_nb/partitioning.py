@@ -4,13 +4,13 @@
 
 # %% ../nbs/06_partitioning.ipynb #1315d2c9
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 import math, os
 from collections.abc import Mapping, Sequence
 from typing import Any
 import numpy as np
 import pandas as pd
 import jax
-import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 from jax.sharding import AxisType, NamedSharding, PartitionSpec
 from flax import nnx

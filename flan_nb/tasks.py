@@ -4,10 +4,10 @@
 
 # %% ../nbs/02_tasks.ipynb #9e7b260d
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 import logging, zlib
 from collections.abc import Iterator, Sequence
 import numpy as np
-import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 import tensorflow as tf
 import tensorflow_datasets as tfds

@@ -4,6 +4,7 @@
 
 # %% ../nbs/07_trainer.ipynb #9585fe8e
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 import dataclasses, datetime, functools, itertools, json, logging, math, os, time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path

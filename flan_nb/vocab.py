@@ -4,10 +4,10 @@
 
 # %% ../nbs/02a_vocab.ipynb #5a96d471
 from __future__ import annotations
+import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 import hashlib, io, json, os, warnings
 from collections.abc import Iterable
 import numpy as np
-import flan_nb  # first: TensorFlow (imported by seqio) then starts quietly, see 00_init
 import seqio
 import sentencepiece as spm
 import tensorflow as tf
