@@ -407,6 +407,9 @@ def _check_same_run(workdir: Path, cfg: ml_collections.ConfigDict):
 
 def _check_config(cfg: ml_collections.ConfigDict):
     if cfg.train.steps < 1: raise ValueError(f"train.steps must be >= 1, got {cfg.train.steps}")
+    for k in ("batch_size", "inputs_length", "targets_length"):
+        if cfg.data[k] < 1: raise ValueError(f"data.{k} must be >= 1, got {cfg.data[k]}")
+    if cfg.data.mock not in (-1, 0, 1): raise ValueError(f"data.mock must be -1 (auto), 0 (no) or 1 (yes), got {cfg.data.mock}")
     if cfg.data.batch_size % cfg.optimizer.accumulation_steps:
         raise ValueError(f"data.batch_size {cfg.data.batch_size} is not divisible by optimizer.accumulation_steps "
                          f"{cfg.optimizer.accumulation_steps}")
@@ -416,6 +419,19 @@ def _check_config(cfg: ml_collections.ConfigDict):
     from flan_nb.catalog import get_collection
     if cfg.data.format not in FORMATS: raise ValueError(f"data.format must be one of {FORMATS}, got {cfg.data.format!r}")
     get_collection(cfg.data.collection)
+
+def _trim_metrics(path: Path, start: int):
+    """Keep the lines of `path` (metrics.jsonl) for steps <= `start`, the step a run resumes from: a run that died
+    after its last checkpoint wrote lines that the resumed run writes again. A torn last line is dropped too."""
+    if not path.exists(): return
+    lines = path.read_text().splitlines(keepends=True)
+    def step(line):
+        try: return json.loads(line)["step"]
+        except (ValueError, KeyError, TypeError): return None
+    keep = [l for l in lines if (n := step(l)) is not None and n <= start]
+    if len(keep) == len(lines): return
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(keep)); os.replace(tmp, path)
 
 def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndarray]] | None = None,
           callbacks: Sequence[Callable[[int, dict], None]] = ()) -> TrainResult:
@@ -480,7 +496,10 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
         peak, peak_src = peak_flops(override=cfg.train.peak_flops)
         step_flops = flops_per_token(mcfg, row_len) * cfg.data.batch_size * row_len
         writer = _writer(workdir, chief)
-        jsonl = open(workdir / "metrics.jsonl", "a") if workdir is not None and chief else None
+        jsonl = None
+        if workdir is not None and chief:
+            _trim_metrics(workdir / "metrics.jsonl", start)
+            jsonl = open(workdir / "metrics.jsonl", "a")
         history, interrupted = [], False
         bar = tqdm(total=cfg.train.steps, initial=start, disable=not (cfg.train.progress and chief), desc="train",
                    unit="step", dynamic_ncols=True)
@@ -507,7 +526,7 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
                 if s > start:  # the first step of a run includes compilation
                     window_tok += m["target_tokens"]; window_n += 1
                 history.append({k: v for k, v in m.items() if k != "finite"})
-                if jsonl is not None: jsonl.write(json.dumps(history[-1]) + "\n")
+                if jsonl is not None: jsonl.write(json.dumps(history[-1]) + "\n"); jsonl.flush()   # a killed run keeps it
                 for cb in callbacks: cb(step, history[-1])
                 if step % cfg.train.log_every == 0 or step == cfg.train.steps:
                     el = time.perf_counter() - window_t
