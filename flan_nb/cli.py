@@ -8,8 +8,8 @@ import argparse, os, sys, textwrap
 from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, get_cluster, get_dataset, paper_count
 
 # %% auto #0
-__all__ = ['parser', 'quiet_tensorflow', 'main', 'format_table', 'catalog_rows', 'cmd_catalog', 'cmd_templates', 'cmd_train',
-           'cmd_eval', 'demo_sample', 'cmd_samples', 'cmd_demo', 'cmd_experiment', 'cmd_figures']
+__all__ = ['parser', 'quiet_tensorflow', 'user_error', 'main', 'format_table', 'catalog_rows', 'cmd_catalog', 'cmd_templates',
+           'cmd_train', 'cmd_eval', 'demo_sample', 'cmd_samples', 'cmd_demo', 'cmd_experiment', 'cmd_figures']
 
 # %% ../nbs/99_cli.ipynb #bf225249
 def parser() -> argparse.ArgumentParser:
@@ -73,6 +73,18 @@ def quiet_tensorflow():
         import absl.logging
         absl.logging.set_verbosity(absl.logging.ERROR)
 
+def user_error(e: BaseException) -> str | None:
+    """The one line to print for an error the user caused, or None for a bug. Our own errors carry a sentence (a
+    `KeyError` of a bare key, like `'hidden_size'`, is a bug); a file that is missing, unreadable or a directory is
+    named with what is wrong with it."""
+    if isinstance(e, OSError):
+        if e.filename is None or e.strerror is None: return None
+        return f"{e.strerror}: {e.filename}"
+    if isinstance(e, KeyError):
+        return e.args[0] if len(e.args) == 1 and isinstance(e.args[0], str) and " " in e.args[0] else None
+    msg = str(e)
+    return msg if msg and " " in msg and "\n" not in msg else None
+
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `flan-nb` console script."
     quiet_tensorflow()
@@ -80,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if getattr(args, "n", 1) < 1: p.error(f"-n must be at least 1, got {args.n}")
     try: return args.fn(args)
-    except (KeyError, ValueError) as e:  # our errors carry a complete one-line message
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+    except (KeyError, ValueError, OSError) as e:
+        if (msg := user_error(e)) is None: raise          # a bug: its traceback is what a report needs
         p.exit(2, f"flan-nb {args.command}: error: {msg}\n")
 
 # %% ../nbs/99_cli.ipynb #5e6cc3ec
@@ -134,7 +146,14 @@ def cmd_train(args) -> int:
 # %% ../nbs/99_cli.ipynb #a1503470
 def cmd_eval(args) -> int:
     "Evaluate a held-out cluster and print (and optionally save) the tables."
+    from pathlib import Path
     from flan_nb.evaluation import evaluate_heldout
+    if args.cluster not in CLUSTER_TITLES: get_cluster(args.cluster)          # every argument is checked before any work
+    for flag, path in (("--workdir", args.workdir), ("--model", args.model)):
+        if path and not Path(path).exists(): raise ValueError(f"{flag} {path!r} does not exist")
+    for flag, path in (("--out", args.out), ("--predictions", args.predictions)):
+        if path and not Path(path).absolute().parent.is_dir():
+            raise ValueError(f"{flag} {path!r}: its directory {str(Path(path).absolute().parent)!r} does not exist")
     kw = dict(shots=args.shots, max_examples=args.max_examples, max_templates=args.max_templates,
               mock=True if args.mock else None)
     if args.workdir: res = evaluate_heldout(args.workdir, args.cluster, **kw)
