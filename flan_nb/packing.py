@@ -10,6 +10,7 @@ import numpy as np
 import jax.numpy as jnp
 import tensorflow as tf
 import seqio
+from .tasks import numpy_examples
 
 # %% auto #0
 __all__ = ['FLAN_LENGTHS', 'FLAN_BATCH_TOKENS', 'KINDS', 'MODEL_FEATURES', 'feature_converter', 'packed_batches',
@@ -50,7 +51,7 @@ def packed_batches(ds: tf.data.Dataset, lengths: Mapping[str, int] = FLAN_LENGTH
     ds = feature_converter(kind, pack=pack, **converter_kwargs)(ds, dict(lengths))
     if kind == "decoder": ds = ds.map(lambda ex: {k: v for k, v in ex.items() if k != "decoder_causal_attention"})
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    return ds.as_numpy_iterator() if as_numpy else ds
+    return numpy_examples(ds) if as_numpy else ds
 
 # %% ../nbs/03a_packing.ipynb #10431911
 def attention_mask(segment_ids, causal_attention=None, branch_ids=None):

@@ -5,7 +5,7 @@
 # %% ../nbs/02_tasks.ipynb #9e7b260d
 from __future__ import annotations
 import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
-import logging, zlib
+import logging, re, zlib
 from collections.abc import Iterator, Sequence
 import numpy as np
 import seqio
@@ -19,8 +19,9 @@ from .vocab import byte_vocab
 # %% auto #0
 __all__ = ['FORMATS', 'SHOTS', 'MAX_FEWSHOT_INPUT_TOKENS', 'OUTPUT_SIGNATURE', 'SCORING_SIGNATURE', 'FEWSHOT_POOL',
            'EXEMPLAR_SEPARATOR', 'log', 'GENERATED_SHUFFLE_BUFFER', 'task_name', 'template_for', 'raw_inputs',
-           'render_format', 'fewshot_prompt', 'templated', 'vocabulary', 'configure', 'output_features',
-           'generated_source', 'data_source', 'task', 'register_all', 'on_disk', 'read_task', 'preview', 'check_tasks']
+           'render_format', 'fewshot_prompt', 'templated', 'numpy_examples', 'vocabulary', 'configure',
+           'output_features', 'generated_source', 'data_source', 'task', 'register_all', 'on_disk', 'read_task',
+           'preview', 'check_tasks']
 
 # %% ../nbs/02_tasks.ipynb #87c04442
 FORMATS = ("instructions", "no_template", "dataset_name")
@@ -132,17 +133,20 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
         raw_pool = _fewshot_pool(name, source) if shots else None
         count = lambda s: len(vocabulary.encode(s))
         for pos, raw in enumerate(tfds.as_numpy(ds.with_options(_READ_OPTIONS))):
-            raw = to_python(raw)
-            f = example_fields(name, raw)
-            if f is None: continue
             t = template_for(pos, name, seed, n_templates) if template is None else template
-            inputs, targets = render_format(name, raw, t, fmt, options)
-            ids = []
-            if shots:
-                rng = np.random.default_rng([seed, zlib.crc32(name.encode()), pos])
-                pool = [(p, "\n".join(render_format(name, r, t, fmt, options))) for p, r in raw_pool]
-                inputs, ids = fewshot_prompt(inputs, pool, shots, rng, count if vocabulary is not None else None,
-                                             exclude=pos if template is None else None)  # training: not itself
+            try:
+                raw = to_python(raw)
+                f = example_fields(name, raw)
+                if f is None: continue
+                inputs, targets = render_format(name, raw, t, fmt, options)
+                ids = []
+                if shots:
+                    rng = np.random.default_rng([seed, zlib.crc32(name.encode()), pos])
+                    pool = [(p, "\n".join(render_format(name, r, t, fmt, options))) for p, r in raw_pool]
+                    inputs, ids = fewshot_prompt(inputs, pool, shots, rng, count if vocabulary is not None else None,
+                                                 exclude=pos if template is None else None)  # training: not itself
+            except TemplateError as e:                      # `numpy_examples` gives it to the user as itself
+                raise TemplateError(f"{e} (template {t}, example {pos})") from None
             refs = [str(r) for r in f.get("references") or [targets]]
             out = {"inputs": inputs, "targets": targets, "idx": pos, "template": t, "references": refs,
                    "score": _score(f), "group": _group(raw, pos), "exemplar_ids": np.asarray(ids, np.int32)}
@@ -150,6 +154,22 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
             for j, o in enumerate(f["options"]):
                 yield {**out, "targets": o, "is_correct": o == f["answer"], "option": j}
     return tf.data.Dataset.from_generator(examples, output_signature=SCORING_SIGNATURE if scoring else OUTPUT_SIGNATURE)
+
+_WRAPPED = re.compile(r"flan_nb\.templates\.TemplateError: ([^\n]+)")
+
+def numpy_examples(ds: tf.data.Dataset) -> Iterator[dict]:
+    """`ds.as_numpy_iterator()`, except that a `TemplateError` raised in a templating generator, which TensorFlow
+    hands on inside its own error with a page of traceback, is raised as itself: one line naming dataset, template
+    and example."""
+    it = ds.as_numpy_iterator()
+    while True:
+        try: x = next(it)
+        except StopIteration: return
+        except tf.errors.OpError as e:
+            m = _WRAPPED.search(e.message or "")
+            if m is None: raise
+            raise TemplateError(m.group(1)) from None
+        yield x
 
 # %% ../nbs/02_tasks.ipynb #39202edf
 _CONFIG = {"vocabulary": None, "seed": 0}
@@ -281,7 +301,7 @@ def read_task(name: str, split: str = "validation", sequence_length: dict | None
     def read():
         ds = t.get_dataset(sequence_length, split=split, shuffle=shuffle, seed=seed, try_in_mem_cache=False,
                            trim_output_features=sequence_length is not None)
-        return list((ds.take(n) if n else ds).as_numpy_iterator())
+        return list(numpy_examples(ds.take(n) if n else ds))
     if not mock: return read()
     with tfds.testing.mock_data(num_examples=num_examples): return read()
 
