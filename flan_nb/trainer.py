@@ -392,12 +392,14 @@ class TrainResult:
 
     def losses(self) -> list[float]: return [h["loss"] for h in self.history]
 
-_IDENTITY = ("model", "data")  # config sections a resumed run must share with the run that wrote the checkpoints
+_IDENTITY = ("model", "data", "optimizer")  # config sections a resumed run must share with the run that wrote the checkpoints
 
 def _check_same_run(workdir: Path, cfg: ml_collections.ConfigDict):
     p = workdir / "config.json"
     if not p.exists(): return
-    old = json.loads(p.read_text())
+    try: old = json.loads(p.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{p} is not valid JSON ({e}); restore it from the run's settings, or use a new workdir") from None
     new = json.loads(cfg.to_json_best_effort())
     for sec in _IDENTITY:
         if old.get(sec) != new.get(sec):
