@@ -47,7 +47,7 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
 
 def test_kill_and_resume(tmp_path):
-    "SIGKILL at step 11 (checkpoints every 5), resume: the losses from the restored step on equal an uninterrupted run."
+    "SIGKILL at step 11 (checkpoints every 5), resume: the losses from the restored step on, and the metrics.jsonl history, equal an uninterrupted run."
     base = {"train.steps": 16, "checkpoint.every": 5, "mesh.data": 4}
     ref = losses(run({**base, "workdir": ""}, devices=4))
     wd = tmp_path / "run"
@@ -55,12 +55,16 @@ def test_kill_and_resume(tmp_path):
     assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr[-2000:])
     steps = sorted(int(p.name) for p in (wd / "checkpoints").iterdir() if p.name.isdigit())
     assert steps and steps[-1] in (5, 10), steps            # step 10's async save may or may not have finished
+    history = lambda: [json.loads(l) for l in (wd / "metrics.jsonl").read_text().splitlines()]
+    assert [h["step"] for h in history()] == list(range(1, 12))      # flushed every step: nothing lost with the process
     moved = tmp_path / "other_mesh"
     shutil.copytree(wd, moved)
     resumed = losses(run({**base, "workdir": str(wd)}, devices=4))
     assert resumed["start"] == steps[-1]
     assert resumed["losses"] == ref["losses"][resumed["start"]:]          # bit-identical: same mesh, same data
     assert sorted(int(p.name) for p in (wd / "checkpoints").iterdir() if p.name.isdigit()) == [10, 15, 16]  # keep=3
+    assert [h["step"] for h in history()] == list(range(1, 17))      # the killed run's lines after its checkpoint dropped
+    assert [h["loss"] for h in history()] == ref["losses"]           # one uninterrupted history
     # the same checkpoint restored onto another mesh shape (1 x 2 x 2 instead of 4 x 1 x 1)
     other = losses(run({**base, "workdir": str(moved), "mesh.data": 1, "mesh.fsdp": 2, "mesh.tensor": 2}, devices=4))
     assert other["start"] == steps[-1]
