@@ -36,7 +36,8 @@ def default_config() -> ml_collections.ConfigDict:
     c.workdir = ""                  # config.json, metrics.jsonl, tensorboard/ and checkpoints/ go here ("" = none)
     c.seed = 0                      # parameter initialisation and the training RNG
     c.model = ml_collections.ConfigDict(dict(preset="tiny", init_from=""))  # a .gguf file, HF directory or train() workdir
-    c.model.overrides = ml_collections.ConfigDict()  # ModelConfig fields, e.g. vocab_size, dtype, remat, scan_layers
+    c.model.overrides = ml_collections.ConfigDict(  # ModelConfig fields, e.g. vocab_size, dtype, remat, scan_layers;
+        dict(vocab_size=264, max_seq_len=1280))      # the defaults fit the byte vocabulary's 259 ids and FLAN's rows
     c.data = ml_collections.ConfigDict(dict(
         mixture="heldout:nli", split="train", vocabulary="byte", inputs_length=1024, targets_length=256,
         batch_size=8,               # global rows per step (FLAN: ~8,192 tokens = 6.4 rows of 1280)
@@ -463,6 +464,11 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
             raise ValueError(f"the vocabulary has {vocab.vocab_size} ids but the model only {mcfg.vocab_size}; set "
                              f"model.overrides.vocab_size >= {vocab.vocab_size}")
         tasks.configure(vocabulary=vocab)
+    row_len = cfg.data.inputs_length + cfg.data.targets_length
+    if row_len > mcfg.max_seq_len:
+        raise ValueError(f"rows of {cfg.data.inputs_length} + {cfg.data.targets_length} = {row_len} tokens do not fit the "
+                         f"model's max_seq_len {mcfg.max_seq_len}: set model.overrides.max_seq_len >= {row_len}, or "
+                         "shorten data.inputs_length/targets_length")
     tx, sched = optimizer(cfg.optimizer, cfg.train.steps)
     spec, init = state_spec(mcfg, tx, sched, mesh, rules, cfg.seed)
     step_fn = make_step(spec, cfg.train.z_loss, cfg.optimizer.accumulation_steps, cfg.train.loss_normalization)
@@ -494,7 +500,6 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
         else:
             it = itertools.islice(iter(data), skip, None)
         bsh = part.batch_sharding(mesh, rules)
-        row_len = cfg.data.inputs_length + cfg.data.targets_length
         peak, peak_src = peak_flops(override=cfg.train.peak_flops)
         step_flops = flops_per_token(mcfg, row_len) * cfg.data.batch_size * row_len
         writer = _writer(workdir, chief)
