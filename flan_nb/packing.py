@@ -8,9 +8,8 @@ import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (se
 from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import jax.numpy as jnp
-import tensorflow as tf
-import seqio
-from .tasks import numpy_examples
+# TensorFlow and seqio are imported where datasets are built, so that the model (which takes `attention_mask` from
+# here) runs where they are not installed, such as a GPU image with JAX alone.
 
 # %% auto #0
 __all__ = ['FLAN_LENGTHS', 'FLAN_BATCH_TOKENS', 'KINDS', 'MODEL_FEATURES', 'feature_converter', 'packed_batches',
@@ -29,6 +28,7 @@ def feature_converter(kind: str = "prefix_lm", pack: bool = True, **kwargs) -> s
     if kind not in KINDS: raise ValueError(f"kind {kind!r} is not one of {KINDS}")
     if "loss_on_targets_only" in kwargs:
         raise ValueError("loss_on_targets_only is fixed to True here: FLAN takes the loss on target tokens only")
+    import seqio
     cls = seqio.PrefixLMFeatureConverter if kind == "prefix_lm" else seqio.DecoderFeatureConverter
     return cls(loss_on_targets_only=True, pack=pack, **kwargs)
 
@@ -41,6 +41,8 @@ def packed_batches(ds: tf.data.Dataset, lengths: Mapping[str, int] = FLAN_LENGTH
     batched `tf.data.Dataset` instead (to add prefetching or sharding). The default 8 rows of 1280 tokens is 10240
     tokens; the paper's 8192-token batches are 6.4 FLAN rows, so choose `batch_size` for your hardware.
     `pack=False` gives one example per row, padded (the baseline packing is measured against)."""
+    import seqio
+    from flan_nb.tasks import numpy_examples
     if set(lengths) != {"inputs", "targets"}:
         raise ValueError(f"lengths must have exactly the keys 'inputs' and 'targets', got {sorted(lengths)}")
     if not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -109,6 +111,7 @@ def task_batches(name: str, split: str = "train", lengths: Mapping[str, int] = F
                  shard_info: seqio.ShardInfo | None = None) -> Iterator[dict]:
     """Packed numpy batches of the registered seqio task or mixture `name` (TFDS mock data if `mock` or not on disk);
     `shard_info` reads one shard of it (one per process in a multi-host run)."""
+    import seqio
     import tensorflow_datasets as tfds
     from flan_nb.tasks import on_disk
     provider = seqio.get_mixture_or_task(name)

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import jax
-import seqio
 from jax.sharding import AxisType, NamedSharding, PartitionSpec
 from flax import nnx
 from .model import AXIS_NAMES, _spec, logical_axes
@@ -156,6 +155,7 @@ def initialize_distributed(coordinator_address: str | None = None, num_processes
 
 def process_shard() -> seqio.ShardInfo:
     "The seqio `ShardInfo` of this process: it reads every `process_count()`-th part of the data."
+    import seqio
     return seqio.ShardInfo(index=jax.process_index(), num_shards=jax.process_count())
 
 def local_rows(global_rows: int, mesh: jax.sharding.Mesh, rules: Sequence[tuple[str, Any]] = DEFAULT_RULES) -> int:

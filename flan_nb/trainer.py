@@ -308,10 +308,10 @@ def resolve_mixture(name: str, collection: str = "flan", fmt: str = "instruction
 def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, skip: int = 0) -> Iterator[dict]:
     "This process's packed numpy batches of `rows` rows for the data config, after skipping `skip` batches."
     if data["kind"] not in ("decoder", "prefix_lm"): raise ValueError(f"data.kind must be 'decoder' or 'prefix_lm', got {data['kind']!r}")
-    if data["mixture"] == "synthetic":
-        n = shard.num_shards if shard is not None else 1
+    if data["mixture"] == "synthetic":              # this process's rows of the global batch (shard None: by process)
+        index, n = (shard.index, shard.num_shards) if shard is not None else (jax.process_index(), jax.process_count())
         return synthetic_batches(vocab_size, rows * n, data["inputs_length"], data["targets_length"], int(data["seed"]),
-                                 skip, data["kind"], (shard.index if shard is not None else 0, n))
+                                 skip, data["kind"], (index, n))
     from flan_nb.packing import task_batches
     mock = {-1: None, 0: False, 1: True}[int(data["mock"])]
     it = task_batches(resolve_mixture(data["mixture"], data["collection"], data["format"]), data["split"], {"inputs": data["inputs_length"], "targets": data["targets_length"]},
@@ -418,6 +418,7 @@ def _check_config(cfg: ml_collections.ConfigDict):
                          f"{cfg.optimizer.accumulation_steps}")
     if cfg.train.log_every < 1 or cfg.checkpoint.every < 1 or cfg.checkpoint.keep < 1:
         raise ValueError("train.log_every, checkpoint.every and checkpoint.keep must be >= 1")
+    if cfg.data.mixture == "synthetic": return                # no data is read: no seqio, TFDS or TensorFlow needed
     from flan_nb.tasks import FORMATS
     from flan_nb.catalog import get_collection
     if cfg.data.format not in FORMATS: raise ValueError(f"data.format must be one of {FORMATS}, got {cfg.data.format!r}")
@@ -440,8 +441,6 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
           callbacks: Sequence[Callable[[int, dict], None]] = ()) -> TrainResult:
     """Train by `config`; `data` replaces the configured batches (this process's rows, numpy); each callback is
     called as `cb(step, metrics)` after every step. Resumes from `config.workdir`'s latest checkpoint if there is one."""
-    from flan_nb import tasks
-    from flan_nb.vocab import get_vocabulary
     cfg = ml_collections.ConfigDict(config.to_dict())
     _check_config(cfg)
     d = cfg.distributed
@@ -457,9 +456,12 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
     init_params = None
     if cfg.model.init_from:
         mcfg, vocab, init_params = load_init(cfg.model.init_from, cfg.model.overrides.to_dict())
-    else:
-        vocab = get_vocabulary(cfg.data.vocabulary) if cfg.data.mixture != "synthetic" else None
+    elif cfg.data.mixture != "synthetic":
+        from flan_nb.vocab import get_vocabulary
+        vocab = get_vocabulary(cfg.data.vocabulary)
+    else: vocab = None                                       # synthetic rows: the model's vocabulary, no tokenizer
     if vocab is not None:
+        from flan_nb import tasks
         if vocab.vocab_size > mcfg.vocab_size:
             raise ValueError(f"the vocabulary has {vocab.vocab_size} ids but the model only {mcfg.vocab_size}; set "
                              f"model.overrides.vocab_size >= {vocab.vocab_size}")
@@ -496,7 +498,8 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
         start = int(jax.device_get(state["step"]))
         skip = int(data_state["batches"])
         if data is None:
-            it = batches(cfg.data, rows, mcfg.vocab_size, part.process_shard(), skip)
+            shard = part.process_shard() if cfg.data.mixture != "synthetic" else None   # synthetic: by process
+            it = batches(cfg.data, rows, mcfg.vocab_size, shard, skip)
         else:
             it = itertools.islice(iter(data), skip, None)
         bsh = part.batch_sharding(mesh, rules)
@@ -613,7 +616,16 @@ def load_init(path, overrides: Mapping[str, Any] | None = None, params: bool = T
     loaded, vocab = load(path, **overrides)
     return loaded.config, vocab, (nnx.to_pure_dict(nnx.state(loaded, nnx.Param)) if params else None)
 
+class _NoWriter:
+    "A metric writer that writes nothing (no work directory, not the chief process, or no TensorBoard writer)."
+    def write_scalars(self, step, scalars): pass
+    def flush(self): pass
+    def close(self): pass
+
 def _writer(workdir: Path | None, chief: bool):
-    from clu import metric_writers
-    if workdir is None or not chief: return metric_writers.MultiWriter([])
+    if workdir is None or not chief: return _NoWriter()
+    try: from clu import metric_writers
+    except ImportError as e:         # clu's writers need TensorFlow, which an image with JAX alone does not have
+        print(f"flan_nb.train: no TensorBoard logs ({e}); the metrics go to {workdir / 'metrics.jsonl'} only")
+        return _NoWriter()
     return metric_writers.create_default_writer(str(workdir / "tensorboard"), just_logging=False, asynchronous=True)

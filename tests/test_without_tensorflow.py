@@ -1,0 +1,52 @@
+"""The model, the partitioning and the trainer's step run where TensorFlow, seqio and TFDS are not installed (the GPU
+image `bench/` checks on has JAX alone): they are imported only where data is read. Each check runs in a fresh
+Python in which importing any of them fails, as it would there."""
+import json, os, subprocess, sys, textwrap
+
+BLOCKED = ("tensorflow", "seqio", "tensorflow_datasets", "tensorflow_text")
+# Importing a blocked package fails; looking one up without importing it (`importlib.util.find_spec`, as etils does
+# to decide whether TensorFlow's file system is there) finds nothing, as where it is not installed.
+PRELUDE = textwrap.dedent(f"""
+    import importlib.abc, importlib.util, sys
+    BLOCKED = {BLOCKED!r}
+    class NotInstalled(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in BLOCKED: raise ModuleNotFoundError(f"No module named {{name!r}} (blocked by the test)")
+    sys.meta_path.insert(0, NotInstalled())
+    _find_spec = importlib.util.find_spec
+    importlib.util.find_spec = lambda name, package=None: None if name.split(".")[0] in BLOCKED else _find_spec(name, package)
+""")
+
+def fresh(code: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    return subprocess.run([sys.executable, "-c", PRELUDE + textwrap.dedent(code)], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+def test_the_blocker_blocks():
+    "The check can fail: with the blocker, reading data (seqio) does not import."
+    r = fresh("import flan_nb.tasks")
+    assert r.returncode != 0 and "blocked by the test" in r.stderr, r.stderr[-2000:]
+
+def test_train_steps_without_tensorflow(tmp_path):
+    "Two sharded steps of the default model on synthetic rows, checkpointed, with no TensorFlow, seqio or TFDS."
+    r = fresh(f"""
+        import json, sys
+        import numpy as np
+        import flan_nb.model, flan_nb.partitioning
+        from flan_nb.trainer import default_config, train
+        c = default_config()
+        c.workdir = {str(tmp_path / "run")!r}
+        c.data.update(mixture="synthetic", inputs_length=48, targets_length=16, batch_size=4)
+        c.train.update(steps=2, progress=False, print_config=False)
+        c.checkpoint.update(every=2, use_async=False)
+        c.mesh.update(data=2)
+        r = train(c)
+        assert all(np.isfinite(r.losses())), r.losses()
+        print(json.dumps({{"losses": r.losses(), "loaded": sorted(m for m in {BLOCKED!r} if m in sys.modules)}}))
+    """)
+    assert r.returncode == 0, r.stderr[-4000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert len(out["losses"]) == 2 and out["loaded"] == []
+    assert (tmp_path / "run" / "checkpoints" / "2").is_dir()
+    assert len((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()) == 2
+    assert "no TensorBoard logs" in r.stdout                          # said, not silently skipped
