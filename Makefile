@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 CHROMIUM ?= /usr/bin/chromium
 export FLAN_NB_CHROMIUM := $(CHROMIUM)
 
-.PHONY: demo test install browser export-check clean-check readme readme-check pytest
+.PHONY: demo test install browser gpu-wheels export-check clean-check readme readme-check pytest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ $(CHROMIUM):
 	else echo "FAIL: the browser test needs Chromium at $(CHROMIUM): run 'sudo apt-get install chromium', or make test CHROMIUM=/path/to/chromium"; exit 1; fi
 
 browser: $(CHROMIUM)
+
+# What bench/gpu_check.sh needs on a GPU machine whose image lacks it (pure-Python wheels, carried there).
+gpu-wheels: $(STAMP)
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 -d .gpu_wheels ml_collections
 
 demo: $(STAMP)
 	$(BIN)/flan-nb demo

@@ -16,7 +16,9 @@ What a step is on each side:
            sequence: transformers has no packed segment masking without a custom 4-D mask. The matmul FLOPs are
            the same, since flan_nb computes attention over the full row too (its mask only hides scores).
 Model FLOPs per step = `model.flops_per_token(config, row_length) * rows * row_length` (6N + attention, PaLM) for
-both; MFU = model FLOP/s / the measured JAX f32 matmul peak. The timed steps reuse one batch; their median is
+both, attention counted in full (a causal mask halves it: MaxText's count is printed too); MFU = model FLOP/s / the
+measured JAX f32 matmul peak on a CPU, or the accelerator's dense bf16 peak from its data sheet (`trainer.PEAK_FLOPS`).
+On a GPU both sides run there (torch with bf16 autocast when `--dtype bfloat16`). The timed steps reuse one batch; their median is
 reported, after `--warmup` steps (which include JAX's compilation). Timings are printed, never asserted.
 
 OMP_WAIT_POLICY defaults to PASSIVE here (set it in the environment to override): on a small VM, torch's libgomp
@@ -26,6 +28,7 @@ on 2 vCPUs), which would compare flan_nb against a crippled baseline. XLA's CPU 
 import argparse, math, os, statistics, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # must be set before torch loads libgomp; see the docstring
+os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", "0.45")  # on a GPU, leave torch's side room in the same process
 import jax
 from flax import nnx
 import torch
@@ -81,7 +84,6 @@ def run_torch(mcfg, batch, args):
     "transformers' LlamaForCausalLM + torch AdamW on the same tokens, with the loss on the same target tokens."
     torch.manual_seed(0)
     model = LlamaForCausalLM(torch_config(mcfg)).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     # flan_nb's logits at position t come from decoder_input_tokens[..t] (= BOS, target[..t-1] within a segment) and
     # are scored against decoder_target_tokens[t]. transformers scores logits[t] against labels[t + 1] (it shifts the
     # labels itself), so we feed input_ids = decoder_target_tokens and labels = decoder_target_tokens with -100 where
@@ -90,15 +92,24 @@ def run_torch(mcfg, batch, args):
     # >= 1 input token), so no weighted token is lost to the shift, and the mean over them equals flan_nb's loss.
     ids = torch.from_numpy(batch["decoder_target_tokens"]).long()
     labels = torch.where(torch.from_numpy(batch["decoder_loss_weights"]) > 0, ids, torch.full_like(ids, -100))
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.dtype == "bfloat16")
+    dev = torch_device()
+    model.to(dev); ids, labels = ids.to(dev), labels.to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=args.dtype == "bfloat16")
     def step():
         with autocast:
             loss = model(input_ids=ids, labels=labels, use_cache=False).loss
-        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)  # eager: done when these return
+        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+        if dev.type == "cuda": torch.cuda.synchronize()        # on the CPU eager ops are done when they return
         return float(loss.detach())
     times, losses = timed_steps(step, args.warmup, args.steps)
     return {"times": times, "losses": losses, "tokens": float((labels[:, 1:] != -100).sum()),
             "params": sum(p.numel() for p in model.parameters())}
+
+
+def torch_device():
+    "torch's side runs where JAX's does: the GPU when JAX has one (and torch sees it), else the CPU."
+    return torch.device("cuda" if jax.devices()[0].platform == "gpu" and torch.cuda.is_available() else "cpu")
 
 
 def torch_matmul_peak(n, repeats):
@@ -134,11 +145,17 @@ def main():
           f"jax {jax.__version__} on {jax.devices()[0].platform}, torch {torch.__version__} ({torch.get_num_threads()} threads, "
           f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']})")
 
-    peak_jax = trainer.measure_matmul_peak(n=args.matmul_n, repeats=args.matmul_repeats)
-    peak_torch = torch_matmul_peak(args.matmul_n, args.matmul_repeats)
-    print(f"dense f32 matmul peak ({args.matmul_n}^2, best of {args.matmul_repeats}): jax {peak_jax / 1e9:.1f} GFLOP/s, "
-          f"torch {peak_torch / 1e9:.1f} GFLOP/s (MFU below is against the jax number)")
-
+    if jax.devices()[0].platform == "cpu":
+        peak_jax = trainer.measure_matmul_peak(n=args.matmul_n, repeats=args.matmul_repeats)
+        peak_torch = torch_matmul_peak(args.matmul_n, args.matmul_repeats)
+        print(f"dense f32 matmul peak ({args.matmul_n}^2, best of {args.matmul_repeats}): jax {peak_jax / 1e9:.1f} GFLOP/s, "
+              f"torch {peak_torch / 1e9:.1f} GFLOP/s (MFU below is against the jax number)")
+        peak_name = "the measured jax f32 matmul peak"
+    else:                                 # an accelerator: its dense bf16 peak from the data sheet (trainer.PEAK_FLOPS)
+        peak_jax, src = trainer.peak_flops()
+        peak_torch = peak_jax
+        peak_name = f"{jax.devices()[0].device_kind}'s {peak_jax / 1e12:.0f} TFLOP/s ({src})"
+        print(f"device: {jax.devices()[0].device_kind}, torch on {torch_device()}; MFU against {peak_name}")
     res = {"flan_nb (jax)": run_flan_nb(mcfg, batch, args), "torch (hf)": run_torch(mcfg, batch, args)}
     own_peak = {"flan_nb (jax)": peak_jax, "torch (hf)": peak_torch}  # "MFU own": against the side's own matmul peak
     print(f"{'':14} {'params':>10} {'first s':>8} {'median s':>9} {'target tok/s':>13} {'TFLOP/s':>8} {'MFU':>7} "
@@ -157,7 +174,10 @@ def main():
     print(f"checks: params {'equal' if ours['params'] == ref['params'] else 'DIFFER'}, target tokens per step "
           f"{ours['tokens']:.0f} vs {ref['tokens']:.0f}, initial losses {ours['losses'][0]:.3f} / {ref['losses'][0]:.3f} "
           f"vs log(vocab) = {math.log(mcfg.vocab_size):.3f}")
-    print(f"flan_nb MFU (fraction of the measured jax f32 matmul peak): {ours['mfu']:.1%}")
+    print(f"flan_nb MFU (fraction of {peak_name}): {ours['mfu']:.1%}")
+    causal = step_flops - 6.0 * mcfg.n_layers * mcfg.n_heads * mcfg.head_dim * L * args.rows * L   # attention at half
+    print(f"flan_nb MFU counting causal attention at half (MaxText's convention): {causal / ours['median'] / peak_jax:.1%}; "
+          f"torch: {causal / ref['median'] / peak_jax:.1%}")
     print(f"flan_nb / torch target tokens per second: {ours['tok_s'] / ref['tok_s']:.2f}x")
 
 
