@@ -89,6 +89,8 @@ PRESETS: dict[str, dict[str, Any]] = {
                         rope_theta=500_000.0, norm_eps=1e-5, max_seq_len=131072, tie_embeddings=True,
                         rope_scaling=(32.0, 1.0, 4.0, 8192)),
 }
+# the trainer's default: `tiny` with room for the byte vocabulary (259 ids, rounded up to 8) and FLAN's 1024 + 256 rows
+PRESETS["tiny-flan"] = {**PRESETS["tiny"], "vocab_size": 264, "max_seq_len": 1280}
 
 def get_config(name: str, **overrides) -> ModelConfig:
     "The preset `name` as a `ModelConfig`, with fields replaced by `overrides` (e.g. `scan_layers=True`)."

@@ -35,7 +35,7 @@ def default_config() -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
     c.workdir = ""                  # config.json, metrics.jsonl, tensorboard/ and checkpoints/ go here ("" = none)
     c.seed = 0                      # parameter initialisation and the training RNG
-    c.model = ml_collections.ConfigDict(dict(preset="tiny", init_from=""))  # a .gguf file, HF directory or train() workdir
+    c.model = ml_collections.ConfigDict(dict(preset="tiny-flan", init_from=""))  # init_from: .gguf, HF dir or train() workdir
     c.model.overrides = ml_collections.ConfigDict()  # ModelConfig fields, e.g. vocab_size, dtype, remat, scan_layers
     c.data = ml_collections.ConfigDict(dict(
         mixture="heldout:nli", split="train", vocabulary="byte", inputs_length=1024, targets_length=256,
