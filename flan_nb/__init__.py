@@ -104,9 +104,9 @@ def use_widgets(widget: bool | None, what: str) -> bool:
     with ipywidgets installed. A kernel without ipywidgets says so; `widget=True` without it is an error."""
     have = importlib.util.find_spec("ipywidgets") is not None
     if widget is None:
-        if in_notebook() and not have:
-            print(f"(ipywidgets is not installed: {what} prints text instead of drawing a picker)")
-        return in_notebook() and have
+        kernel = in_notebook()
+        if kernel and not have: print(f"(ipywidgets is not installed: {what} prints text instead of drawing a picker)")
+        return kernel and have
     if widget and not have:
         raise ImportError(f"{what}(widget=True) needs ipywidgets: pip install ipywidgets (or pass widget=False)")
     return bool(widget)

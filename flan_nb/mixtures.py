@@ -140,7 +140,10 @@ def mixture_table(mixture: str) -> pd.DataFrame:
 # %% ../nbs/03_mixtures.ipynb #f7437858
 def cluster_table(mixture: str) -> pd.DataFrame:
     "`mixture_table` summed per cluster: datasets, training examples, rate and share of the mixture, largest first."
-    g = (mixture_table(mixture).groupby("cluster", sort=False)
+    return _per_cluster(mixture_table(mixture))
+
+def _per_cluster(per_dataset: pd.DataFrame) -> pd.DataFrame:
+    g = (per_dataset.groupby("cluster", sort=False)
          .agg(datasets=("dataset", "size"), train_examples=("train_examples", "sum"), rate=("rate", "sum"))
          .sort_values("rate", ascending=False, kind="stable").reset_index())
     g["share_%"] = (100 * g["rate"] / g["rate"].sum()).round(2)
@@ -149,7 +152,8 @@ def cluster_table(mixture: str) -> pd.DataFrame:
 def heldout_summary(cluster: str, collection: str = "flan") -> tuple[str, pd.DataFrame, pd.DataFrame]:
     "What holding out `cluster` means: a one-line account, `cluster_table` and `mixture_table` of its mixture."
     name = heldout_mixture(cluster, collection=collection)
-    per_cluster, per_dataset = cluster_table(name), mixture_table(name)
+    per_dataset = mixture_table(name)                    # read once: it looks up every dataset's size
+    per_cluster = _per_cluster(per_dataset)
     order = {c: k for k, c in enumerate(per_cluster["cluster"])}           # the datasets by cluster, then by rate
     per_dataset = (per_dataset.assign(_k=per_dataset["cluster"].map(order))
                    .sort_values(["_k", "rate"], ascending=[True, False], kind="stable").drop(columns="_k").reset_index(drop=True))
