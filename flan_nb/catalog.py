@@ -12,8 +12,8 @@ from typing import NamedTuple
 # %% auto #0
 __all__ = ['CLUSTER_TITLES', 'METRICS', 'KINDS', 'N_TEMPLATES', 'DATASETS', 'CLUSTERS', 'COLLECTIONS', 'LAZY_COLLECTIONS',
            'SPLIT_KEYS', 'SPLIT_SIZES', 'Splits', 'DatasetSpec', 'Collection', 'register_collection', 'get_collection',
-           'paper_count', 'closest', 'get_dataset', 'get_cluster', 'heldout_exclusions', 'to_python', 'data_dir',
-           'generated', 'is_on_disk', 'load_examples', 'num_examples']
+           'generated_state', 'paper_count', 'closest', 'get_dataset', 'get_cluster', 'heldout_exclusions', 'to_python',
+           'data_dir', 'generated', 'is_on_disk', 'load_examples', 'num_examples']
 
 # %% ../nbs/00_catalog.ipynb #05aab27d
 CLUSTER_TITLES = {
@@ -270,13 +270,15 @@ class Collection:
     clusters: Mapping[str, tuple[str, ...]]
     examples: Callable[[str, str], list[dict]] | None = None  # (dataset, split) -> raw examples; None: TFDS
     description: str = ""
+    state: Callable[[], object] | None = None  # what the examples depend on now (e.g. a world seed), for caches
 
 COLLECTIONS: dict[str, Collection] = {"flan": Collection("flan", DATASETS, CLUSTERS, None, "the paper's datasets (TFDS)")}
 LAZY_COLLECTIONS = {"mini": "flan_nb.mini"}  # collection -> the module that registers it when imported
 
 def register_collection(name: str, specs: Sequence[DatasetSpec], examples: Callable[[str, str], list[dict]],
-                        description: str = "") -> Collection:
-    "Add a generated collection: `examples(dataset, split)` returns a split's raw examples (flat dicts)."
+                        description: str = "", state: Callable[[], object] | None = None) -> Collection:
+    """Add a generated collection: `examples(dataset, split)` returns a split's raw examples (flat dicts); `state()`,
+    if given, says what they depend on at the moment (caches of read examples key on it: `generated_state`)."""
     if name == "flan": raise ValueError("'flan' is the paper's collection; give the new collection another name")
     specs = tuple(specs)
     if not callable(examples): raise TypeError(f"examples must be a function (dataset, split) -> list of dicts, got {type(examples).__name__}")
@@ -289,7 +291,7 @@ def register_collection(name: str, specs: Sequence[DatasetSpec], examples: Calla
     datasets = MappingProxyType({s.name: s for s in specs})
     if len(datasets) != len(specs): raise ValueError(f"collection {name!r}: a dataset name is used twice")
     clusters = MappingProxyType({c: tuple(s.name for s in specs if c in s.clusters) for c in CLUSTER_TITLES})
-    COLLECTIONS[name] = Collection(name, datasets, clusters, examples, description)
+    COLLECTIONS[name] = Collection(name, datasets, clusters, examples, description, state)
     return COLLECTIONS[name]
 
 def get_collection(name: str = "flan") -> Collection:
@@ -300,6 +302,10 @@ def get_collection(name: str = "flan") -> Collection:
             if e.name != LAZY_COLLECTIONS[name]: raise
     if name in COLLECTIONS: return COLLECTIONS[name]
     raise KeyError(f"unknown collection {name!r}; collections are {', '.join(sorted({*COLLECTIONS, *LAZY_COLLECTIONS}))}")
+
+def generated_state() -> tuple:
+    "The `state()` of every generated collection registered so far: a cache key for generated examples."
+    return tuple((c.name, c.state()) for c in _collections() if c.state is not None)
 
 def _collections(load: bool = False) -> list[Collection]:
     "The generated collections registered so far (all of them, lazy ones imported, with `load`)."

@@ -46,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="flan_mini_results", help="the results directory (default ./flan_mini_results)")
     d.add_argument("--fast", action="store_true", help="the seconds-long variant of every phase (a plumbing check)")
     d.add_argument("--no-ablation", action="store_true", help="skip the no-template tuning run")
+    d.add_argument("--world-seed", type=int, default=0, help="the FLAN-mini world: corpus, datasets, vocabulary (default 0)")
     d.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a demo setting, e.g. --set tune.steps=500 (see flan_nb.demo.demo_config)")
     d.set_defaults(fn=lambda a: cmd_demo(a))  # looked up when called: the commands are defined below
@@ -204,7 +205,7 @@ def cmd_demo(args) -> int:
     from flan_nb.demo import demo_config, run_demo
     from flan_nb.trainer import merge_config, parse_override
     c = demo_config(fast=args.fast)
-    c.update(out=args.out, heldout=args.heldout, ablation=not args.no_ablation)
+    c.update(out=args.out, heldout=args.heldout, ablation=not args.no_ablation, world_seed=args.world_seed)
     for o in args.set: merge_config(c, parse_override(o))
     run_demo(c)
     return 0

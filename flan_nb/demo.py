@@ -9,13 +9,14 @@ import json, os, shutil, sys, time
 from pathlib import Path
 from typing import Any
 import numpy as np
+import pandas as pd
 import ml_collections
 import seqio
 import tensorflow as tf
 
 # %% auto #0
-__all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'plot_templates', 'copy_probe',
-           'pretrain_batches', 'repeat_rows', 'recall_probe', 'run_demo', 'summary_table']
+__all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'headroom_table', 'plot_templates',
+           'copy_probe', 'pretrain_batches', 'repeat_rows', 'recall_probe', 'run_demo', 'summary_table']
 
 # %% ../nbs/09_demo.ipynb #fdd0203f
 def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
@@ -25,17 +26,19 @@ def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
     c.heldout = "nli"               # the held-out cluster
     c.seed = 0
     c.world_seed = 0
-    c.vocab_size = 1024             # SentencePiece pieces trained on the FLAN-mini corpus
+    c.reading_docs = 250            # corpus passages followed by questions and answers (`mini.reading_doc`)
+    c.vocab_size = 2048             # SentencePiece pieces: every name of the world and pieces learned from the corpus
     c.ablation = True               # also tune with no template (the paper's Figure 8 ablation)
     c.model = dict(d_model=128, n_layers=3, n_heads=4, n_kv_heads=2, head_dim=32, d_ff=384, max_seq_len=256,
-                   init_std=0.02, vocab_size=1024, previous_token=True)  # the previous-token mix: see "Teaching the base to read"
+                   init_std=0.02, vocab_size=2048, previous_token=True)  # the previous-token mix: see "Teaching the base to read"
     c.warmup = dict(steps=400, batch_size=8, inputs_length=8, targets_length=120, learning_rate=3e-3, warmup_steps=20,
                     weight_decay=0.0, shortest=4, longest=32)  # random tokens said twice, 4 to 32 apart (0 steps: none)
     c.pretrain = dict(steps=200, batch_size=16, inputs_length=16, targets_length=240, learning_rate=3e-3, warmup_steps=20,
                       copy_rows=4, copy_shortest=6, copy_longest=47)  # of each batch's rows, copy_rows are repeats
     c.tune = dict(steps=150, batch_size=16, inputs_length=192, targets_length=64, learning_rate=3e-3, warmup_steps=10,
                   loss_normalization="examples")  # each example counts once, one-word answers as much as 30-token ones
-    c.eval = dict(max_examples=100, max_templates=0, bootstrap=1000,  # max_templates 0: all evaluated templates
+    c.eval = dict(max_examples=300,  # all of a FLAN-mini test split
+                   max_templates=0, bootstrap=1000,  # max_templates 0: all evaluated templates
                   seen=("mini_topic", "mini_reviews", "mini_boolq"), seen_templates=2,  # did tuning teach these?
                   probe_items=200)  # items per kind of recall_probe (0: no probes)
     if fast:
@@ -49,11 +52,12 @@ def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
 # %% ../nbs/09_demo.ipynb #6e14dcb9
 PRETRAIN_TASK = "mini.corpus"
 
-def pretrain_task(vocab: seqio.Vocabulary, world_seed: int = 0) -> str:
-    "Register (again, if the vocabulary changed) the language-modelling task over the FLAN-mini corpus; its name."
+def pretrain_task(vocab: seqio.Vocabulary, world_seed: int = 0, reading_docs: int = 250) -> str:
+    """Register (again) the language-modelling task over the FLAN-mini corpus of world `world_seed` with
+    `reading_docs` question-and-answer passages; its name."""
     from flan_nb import mini
     from flan_nb.tasks import output_features
-    docs = mini.corpus(mini.make_world(world_seed))
+    docs = mini.corpus(mini.make_world(world_seed), n_reading=reading_docs)
     if not docs: raise ValueError("the FLAN-mini corpus is empty")
     def dataset_fn(split, shuffle_files, seed=None):
         return tf.data.Dataset.from_tensor_slices({"inputs": [""] * len(docs), "targets": docs})
@@ -144,6 +148,30 @@ def cluster_score(res, n_boot: int = 1000, seed: int = 0, paired_with=None) -> d
         out.update(diff=score(a, full) - score(b, full), diff_low=float(np.percentile(diffs, 2.5)),
                    diff_high=float(np.percentile(diffs, 97.5)))
     return out
+
+# %% ../nbs/09_demo.ipynb #e85f7d2d
+def headroom_table(results: dict, seed: int = 0) -> pd.DataFrame:
+    """For the classification datasets that `results` (run name -> `EvalResults` on the same examples) cover, per
+    dataset ("all") and per phenomenon: the number of examples evaluated, chance, the floor, the word-matching
+    shortcut, the skill ceiling (`flan_nb.headroom`, on the same examples) and each run's accuracy (%, each example's
+    mean over templates)."""
+    from flan_nb.headroom import example_table
+    right = {}
+    for run, res in results.items():
+        for (d, _), by_idx in _correct(res).items():
+            for i, v in by_idx.items(): right.setdefault((d, i), {}).setdefault(run, []).append(v)
+    if not right: raise ValueError("no classification predictions to compare with the headroom")
+    split = next(iter(results.values())).settings["split"]
+    ex = example_table(sorted({d for d, _ in right}), split, seed)
+    ex = ex[[(d, i) in right for d, i in zip(ex.dataset, ex.idx)]].copy()
+    for run in results: ex[run] = [100 * float(np.mean(right[(d, i)][run])) for d, i in zip(ex.dataset, ex.idx)]
+    cols = ["chance", "floor", "word match", "ceiling", *results]
+    parts = []
+    for d, g in ex.groupby("dataset", sort=False):
+        parts.append(pd.DataFrame([{"dataset": d, "phenomenon": "all", "examples": len(g), **g[cols].mean()}]))
+        by_p = g.groupby("phenomenon", sort=False)
+        parts.append(by_p[cols].mean().assign(examples=by_p.size()).reset_index().assign(dataset=d))
+    return pd.concat(parts)[["dataset", "phenomenon", "examples", *cols]].round(1).reset_index(drop=True)
 
 # %% ../nbs/09_demo.ipynb #236fb98a
 def plot_templates(results: dict, cluster: str):
@@ -242,6 +270,10 @@ def _phase(name: str, timings: dict):
         print(f"   ({timings[name]:.1f} s)", flush=True)
     return cm()
 
+def _records(df: pd.DataFrame) -> list[dict]:
+    "`df`'s rows as JSON-ready dicts (NaN as None)."
+    return json.loads(df.to_json(orient="records"))
+
 def _peak_rss_mb() -> float:
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
@@ -250,23 +282,29 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) 
     """Run the FLAN-mini experiment by `c` (default `demo_config()`) and write the results directory; returns the
     summary that `metrics.json` holds. Finished training runs are reused: delete `c.out` to start over."""
     from flan_nb import mini
-    from flan_nb.trainer import train
-    from flan_nb.evaluation import evaluate, evaluate_heldout, trained_datasets
-    from flan_nb.trainer import restore_model
     from flan_nb.catalog import get_cluster
     c = ml_collections.ConfigDict((c or demo_config()).to_dict())
     get_cluster(c.heldout, "mini")
+    prev_world = mini.set_world_seed(c.world_seed)    # the datasets of every phase come from the world of c.world_seed
+    try: return _run_demo(c, progress)
+    finally: mini.set_world_seed(prev_world)
+
+def _run_demo(c: ml_collections.ConfigDict, progress: bool) -> dict:
+    "`run_demo`'s phases, in the world of `c.world_seed`."
+    from flan_nb import mini
+    from flan_nb.trainer import train, restore_model
+    from flan_nb.evaluation import evaluate, evaluate_heldout, trained_datasets
     out = Path(c.out).absolute(); out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(c.to_json_best_effort(indent=2))
     timings, t_start = {}, time.perf_counter()
     with _phase("world, datasets and vocabulary", timings):
         world = mini.make_world(c.world_seed)
-        print(mini.describe().to_string(index=False))
-        vocab = mini.mini_vocab(vocab_size=c.vocab_size)
+        print(mini.describe(c.world_seed).to_string(index=False))
+        vocab = mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed)
         shutil.copy(vocab.sentencepiece_model_file, out / "vocab.model")
         vocab_spec = f"spm:{out / 'vocab.model'}"
         if c.model.vocab_size < vocab.vocab_size: c.model.vocab_size = vocab.vocab_size
-        pretrain_task(vocab, c.world_seed)
+        pretrain_task(vocab, c.world_seed, c.reading_docs)
     runs = run_configs(c, vocab_spec)
     for name, cfg in runs.items():
         cfg.train.progress = progress
@@ -288,7 +326,7 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) 
             res = evaluate_heldout(cfg.workdir, c.heldout, max_examples=c.eval.max_examples,
                                    max_templates=c.eval.max_templates or None, bootstrap=c.eval.bootstrap,
                                    dev_split=None, progress=progress,
-                                   tags={"experiment": "demo", "label": f"FLAN-mini {name.replace('_', ' ')}",
+                                   tags={"experiment": "demo", "label": f"FLAN-mini {name.replace('_', ' ')}", "world_seed": c.world_seed,
                                          "tuned": name != "base"} | ({"training_format": None} if name == "base" else {}))
             res.to_json(out / "results" / f"{name}.json")
             res.save_predictions(out / "results" / f"{name}.predictions.jsonl")
@@ -306,7 +344,9 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) 
                 model, vocab = load(name)
                 seen[name] = evaluate(model, vocab, seen_names, max_examples=c.eval.max_examples,
                                       max_templates=c.eval.seen_templates, bootstrap=0, dev_split=None, progress=progress,
-                                      collection="mini", model_id=cfg.workdir, tags={"experiment": "demo", "seen": True})
+                                      collection="mini", model_id=cfg.workdir, tags={"experiment": "demo", "seen": True,
+                                                                                    "world_seed": c.world_seed})
+                seen[name].save_predictions(out / "seen" / f"{name}.predictions.jsonl")
                 seen[name].to_json(out / "seen" / f"{name}.json")
     probes = {}
     if c.eval.get("probe_items", 0):
@@ -320,6 +360,8 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) 
         summary["datasets"][name] = res.datasets().to_dict(orient="records")
         if name in seen:
             summary["seen"][name] = cluster_score(seen[name], c.eval.bootstrap, c.seed, seen["base"] if name != "base" else None)
+    summary["headroom"] = _records(headroom_table(results, c.world_seed))
+    if seen: summary["seen_headroom"] = _records(headroom_table(seen, c.world_seed))
     with _phase("figures", timings):
         (out / "figures").mkdir(exist_ok=True)
         fig = plot_templates(results, c.heldout)
@@ -348,6 +390,11 @@ def summary_table(summary: dict) -> str:
     if summary.get("seen"):
         lines += ["", "Seen tasks (the tuned models trained on them; a check that tuning taught something):",
                   *rows(summary["seen"])]
+    for key, what in (("headroom", "held-out"), ("seen_headroom", "seen")):
+        if summary.get(key):
+            lines += ["", f"Headroom, {what} datasets (accuracy %; floor: always the most common answer; word match: yes iff "
+                      "the claimed value is in the text; ceiling: the reading rule of flan_nb.headroom):",
+                      pd.DataFrame(summary[key]).to_string(index=False, na_rep="-")]
     if summary.get("probes"):
         lines += ["", "Probes, no instruction (copy: nats/token saved on repeated random tokens; recall: % of 4 choices, chance 25):",
                   f"{'run':<12} {'copy gain':>9}  {'in-context recall':>17}  {'closed-book recall':>18}"]

@@ -229,10 +229,12 @@ READ_CACHE_SIZE = 64
 _READS: collections.OrderedDict = collections.OrderedDict()
 
 def read_cached(task_name: str, split: str, mock: bool | None = None) -> list[dict]:
-    """`tasks.read_task`'s examples, remembered for the last `READ_CACHE_SIZE` (task, split, vocabulary) reads:
+    """`tasks.read_task`'s examples, remembered for the last `READ_CACHE_SIZE` (task, split, vocabulary, state of the
+    generated collections) reads:
     evaluating several models on one task builds its seqio pipeline (and tokenizes) once."""
     from flan_nb.tasks import read_task, vocabulary
-    key = (task_name, split, mock, vocabulary())
+    from flan_nb.catalog import generated_state
+    key = (task_name, split, mock, vocabulary(), generated_state())
     if key in _READS: _READS.move_to_end(key)
     else:
         _READS[key] = read_task(task_name, split, mock=mock)

@@ -115,7 +115,7 @@ def _vocab_spec(c: ml_collections.ConfigDict, out: Path) -> str:
     "The FLAN-mini vocabulary, copied to `out/vocab.model` as the demo does; its spec. Sets `c.model.vocab_size` as the demo does."
     import filecmp
     from flan_nb import mini
-    vocab = mini.mini_vocab(vocab_size=c.vocab_size)
+    vocab = mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed)
     dest = out / "vocab.model"
     if not (dest.is_file() and filecmp.cmp(vocab.sentencepiece_model_file, dest, shallow=False)):
         out.mkdir(parents=True, exist_ok=True); shutil.copy(vocab.sentencepiece_model_file, dest)
@@ -218,14 +218,17 @@ def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress
     tags = [j.resolved_tags() for j in jobs]
     todo = [(j, tg) for j, d, tg in zip(jobs, done, tags) if not d]
     if todo and not dry_run:
-        if any(t.data.mixture == PRETRAIN_TASK for j, _ in todo for t in j.train):   # the base's data, as the demo registers it
-            pretrain_task(mini.mini_vocab(vocab_size=c.vocab_size), c.world_seed)
-        if before is not None: before()
-        for j, tg in todo:
-            j.tags = tg
-            for t in j.train: _ensure_trained(t, progress)
-            print(f"evaluating {j.source} on {j.cluster} ({j.shots}-shot) -> {j.path}", flush=True)
-            _save(_evaluate(j, c, progress), j.path)
+        prev_world = mini.set_world_seed(c.world_seed)   # every dataset from the world of c.world_seed, as in the demo
+        try:
+            if any(t.data.mixture == PRETRAIN_TASK for j, _ in todo for t in j.train):   # the base's data, as the demo registers it
+                pretrain_task(mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed), c.world_seed, c.reading_docs)
+            if before is not None: before()
+            for j, tg in todo:
+                j.tags = tg
+                for t in j.train: _ensure_trained(t, progress)
+                print(f"evaluating {j.source} on {j.cluster} ({j.shots}-shot) -> {j.path}", flush=True)
+                _save(_evaluate(j, c, progress), j.path)
+        finally: mini.set_world_seed(prev_world)
     return ExperimentRuns(name, [j.path for j in jobs], skipped, tags, workdirs)
 
 def _setup(c, out, cfg_fn=experiment_config) -> tuple[ml_collections.ConfigDict, Path]:

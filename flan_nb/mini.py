@@ -14,20 +14,21 @@ from .templates import Template, register, render
 # %% auto #0
 __all__ = ['JOBS', 'PETS', 'FOODS', 'COLOURS', 'CLIMATES', 'LANDMARKS', 'TOY_SUBJECTS', 'TOY_OBJECTS', 'TOY_PLACES', 'TOY_VERBS',
            'TOY_ADJECTIVES', 'TOY_PREPOSITIONS', 'TOY_WORDS', 'PRONOUNS', 'RULES', 'USES', 'FEELINGS', 'WORLD_SEED',
-           'SIZES', 'NLI_OPTIONS', 'YES_NO', 'NO_YES', 'SENTIMENTS', 'TOPICS', 'QTYPES', 'MINI_SPECS', 'MINI_DATASETS',
-           'NLI_TEMPLATES', 'NLI_SAMPLE', 'RTE_TEMPLATES', 'RTE_SAMPLE', 'SQUAD_TEMPLATES', 'SQUAD_SAMPLE',
-           'BOOLQ_TEMPLATES', 'BOOLQ_SAMPLE', 'TRIVIA_QUESTIONS', 'TRIVIA_TEMPLATES', 'TRIVIA_SAMPLE', 'ARC_QUESTIONS',
-           'ARC_TEMPLATES', 'ARC_SAMPLE', 'COPA_TEMPLATES', 'COPA_SAMPLE', 'WSC_TEMPLATES', 'WSC_SAMPLE',
-           'COSMOS_TEMPLATES', 'COSMOS_SAMPLE', 'REVIEWS_TEMPLATES', 'REVIEWS_SAMPLE', 'SKILLS', 'GAMES', 'GIFTS',
-           'PARAPHRASE_TEMPLATES', 'PARAPHRASE_SAMPLE', 'FACTS2TEXT_TEMPLATES', 'FACTS2TEXT_SAMPLE',
+           'SIZES', 'NLI_OPTIONS', 'YES_NO', 'NO_YES', 'BOOLQ_OPTIONS', 'SENTIMENTS', 'TOPICS', 'QTYPES', 'MINI_SPECS',
+           'MINI_DATASETS', 'NLI_TEMPLATES', 'NLI_SAMPLE', 'RTE_TEMPLATES', 'RTE_SAMPLE', 'SQUAD_TEMPLATES',
+           'SQUAD_SAMPLE', 'BOOLQ_TEMPLATES', 'BOOLQ_SAMPLE', 'TRIVIA_QUESTIONS', 'TRIVIA_TEMPLATES', 'TRIVIA_SAMPLE',
+           'ARC_QUESTIONS', 'ARC_TEMPLATES', 'ARC_SAMPLE', 'COPA_TEMPLATES', 'COPA_SAMPLE', 'WSC_TEMPLATES',
+           'WSC_SAMPLE', 'COSMOS_TEMPLATES', 'COSMOS_SAMPLE', 'REVIEWS_TEMPLATES', 'REVIEWS_SAMPLE', 'SKILLS', 'GAMES',
+           'GIFTS', 'PARAPHRASE_TEMPLATES', 'PARAPHRASE_SAMPLE', 'FACTS2TEXT_TEMPLATES', 'FACTS2TEXT_SAMPLE',
            'TRANSLATE_TEMPLATES', 'TRANSLATE_SAMPLE', 'SUMMARY_TEMPLATES', 'SUMMARY_SAMPLE', 'TOPIC_TEMPLATES',
            'TOPIC_SAMPLE', 'QTYPE_TEMPLATES', 'QTYPE_SAMPLE', 'ARITH_OPS', 'ARITH_TEMPLATES', 'ARITH_SAMPLE', 'invent',
            'Person', 'Town', 'Country', 'World', 'make_world', 'a_', 'cap', 'slots', 'say', 'strangers', 'toy_sentence',
-           'english_and_toy', 'review', 'glossed_pairs', 'corpus', 'generator', 'build_dataset', 'examples',
-           'nli_fields', 'rte_fields', 'squad_fields', 'boolq_fields', 'Fact', 'world_facts', 'trivia_fields',
-           'arc_fields', 'copa_fields', 'wsc_fields', 'cosmos_fields', 'reviews_fields', 'paraphrase_fields',
-           'facts_sentences', 'facts2text_fields', 'translate_fields', 'summary_fields', 'topic_fields', 'qtype_fields',
-           'arith_fields', 'describe', 'recall_items', 'default_cache_dir', 'vocab_texts', 'mini_vocab']
+           'english_and_toy', 'review', 'glossed_pairs', 'corpus', 'generator', 'build_dataset', 'world_seed',
+           'set_world_seed', 'examples', 'nli_fields', 'rte_fields', 'squad_fields', 'boolq_fields', 'reading_doc',
+           'Fact', 'world_facts', 'trivia_fields', 'arc_fields', 'copa_fields', 'wsc_fields', 'cosmos_fields',
+           'reviews_fields', 'paraphrase_fields', 'facts_sentences', 'facts2text_fields', 'translate_fields',
+           'summary_fields', 'topic_fields', 'qtype_fields', 'arith_fields', 'describe', 'recall_items',
+           'default_cache_dir', 'vocab_texts', 'world_names', 'mini_vocab']
 
 # %% ../nbs/01m_mini.ipynb #b7337ecf
 JOBS = ("baker", "teacher", "farmer", "nurse", "carpenter", "fisher", "painter", "tailor", "potter", "doctor",
@@ -421,14 +422,16 @@ def glossed_pairs(world: World, n: int = 450) -> list[tuple[str, str]]:
         out.setdefault(toy, en)
     return [(en, toy) for toy, en in out.items()]
 
-def corpus(world: World | None = None, repeats: int = 2, n_reviews: int = 300) -> list[str]:
-    "The pretraining documents of `world` (default: the world of `WORLD_SEED`), in a deterministic shuffled order."
+def corpus(world: World | None = None, repeats: int = 2, n_reviews: int = 300, n_reading: int = 250) -> list[str]:
+    """The pretraining documents of `world` (default: the world of `WORLD_SEED`), in a deterministic shuffled order;
+    `n_reading` of them are passages with questions and answers (`reading_doc`, below with `mini_boolq`)."""
     world = world or _world(WORLD_SEED)
     rng = random.Random(f"{world.seed}/corpus")
     docs = [_profile(world, p, rng, r) for r in range(repeats) for p in world.people]
     docs += [_town_doc(world, t, rng) for t in world.towns] + [_country_doc(world, c, rng) for c in world.countries]
     docs += _stories(world, rng) + _language_docs(world, rng)
     docs += [review(rng, i % 2, rng.choice(world.towns).name) for i in range(n_reviews)]
+    docs += [reading_doc(world, rng) for _ in range(n_reading)]
     rng.shuffle(docs)
     return docs
 
@@ -463,9 +466,23 @@ def build_dataset(world: World, name: str, sizes: dict[str, int] = SIZES) -> dic
 @functools.lru_cache(maxsize=64)
 def _dataset(seed: int, name: str) -> dict[str, list[dict]]: return build_dataset(_world(seed), name)
 
-def examples(name: str, split: str, seed: int = WORLD_SEED) -> list[dict]:
-    "The raw examples of `split` of FLAN-mini dataset `name` (fresh copies: change them freely)."
+_CURRENT = {"seed": WORLD_SEED}
+
+def world_seed() -> int:
+    "The seed of the world that the catalog's FLAN-mini datasets come from now (`set_world_seed`)."
+    return _CURRENT["seed"]
+
+def set_world_seed(seed: int) -> int:
+    """Make the world of `seed` the one that the catalog's FLAN-mini datasets (and so tasks, mixtures, training and
+    evaluation) come from, in this process; returns the previous seed, to put back."""
+    if not isinstance(seed, int) or isinstance(seed, bool): raise TypeError(f"a world seed is an int, got {seed!r}")
+    prev, _CURRENT["seed"] = _CURRENT["seed"], seed
+    return prev
+
+def examples(name: str, split: str, seed: int | None = None) -> list[dict]:
+    "The raw examples of `split` of FLAN-mini dataset `name` in world `seed` (default `world_seed()`), fresh copies."
     if split not in SPLIT_KEYS: raise ValueError(f"split must be one of {SPLIT_KEYS}, got {split!r}")
+    seed = world_seed() if seed is None else seed
     return [{k: list(v) if isinstance(v, list) else v for k, v in ex.items()} for ex in _dataset(seed, name)[split]]
 
 # %% ../nbs/01m_mini.ipynb #2f34d917
@@ -477,16 +494,18 @@ def _spec(name, cluster, kind, metrics, options=None, n_turned_around=0, notes="
 NLI_OPTIONS = ("yes", "it is not clear", "no")
 YES_NO = ("yes", "no")
 NO_YES = ("no", "yes")
+BOOLQ_OPTIONS = ("no", "yes", "it is not clear")
 SENTIMENTS = ("negative", "positive")
 TOPICS = ("weather", "sport", "food", "work")
 QTYPES = ("person", "place", "number", "thing", "reason")
 _C, _G = "classification", "generation"
 
 MINI_SPECS = (
-    _spec("mini_nli", "nli", _C, ("accuracy",), NLI_OPTIONS, 2, "some hypotheses need to know which country a town is in"),
-    _spec("mini_rte", "nli", _C, ("accuracy",), YES_NO, 2, "inferences about events between two people"),
+    _spec("mini_nli", "nli", _C, ("accuracy",), NLI_OPTIONS, 2, "every item is decided by its premise"),
+    _spec("mini_rte", "nli", _C, ("accuracy",), YES_NO, 2, "a passage about two people; claims that follow from it or not"),
     _spec("mini_squad", "reading_comprehension", _G, ("squad",), None, 1, "the answer is a span of the passage"),
-    _spec("mini_boolq", "reading_comprehension", _C, ("accuracy",), NO_YES, 1),
+    _spec("mini_boolq", "reading_comprehension", _C, ("accuracy",), BOOLQ_OPTIONS, 1,
+          "a third answer when the passage does not say, as SQuAD 2.0 has unanswerable questions"),
     _spec("mini_trivia", "closed_book_qa", _G, ("trivia_qa",), None, 1, "facts seen only in the pretraining corpus"),
     _spec("mini_arc", "closed_book_qa", _C, ("accuracy",), None, 1, "four choices; facts seen only in the corpus"),
     _spec("mini_copa", "commonsense", _C, ("accuracy",), None, 2),
@@ -503,7 +522,7 @@ MINI_SPECS = (
 )
 MINI_DATASETS = tuple(s.name for s in MINI_SPECS)
 register_collection("mini", MINI_SPECS, examples,
-                    "FLAN-mini: seventeen datasets generated from a small invented world (flan_nb.mini)")
+                    "FLAN-mini: seventeen datasets generated from a small invented world (flan_nb.mini)", state=world_seed)
 
 # %% ../nbs/01m_mini.ipynb #f844053a
 _ATTRS = ("town", "job", "age", "pet", "food", "colour")
@@ -518,32 +537,84 @@ def _other(rng: random.Random, values, but) -> str:
     "A random value of `values` that is not `but`."
     return rng.choice([v for v in values if v != but])
 
+_PASSAGE_PHRASES = {
+    "town": ("{n} lives in {town}.", "{n} has made {town} {pos} home."),
+    "job": ("{n} works as {job_a}.", "By trade, {n} is {job_a}."),
+    "age": ("{n} is {age} years old.", "{n} turned {age} last winter."),
+    "pet": ("{n} keeps {pet_a}.", "{n} has a pet {pet}."),
+    "food": ("{n} loves {food}.", "{n}'s favourite dish is {food}."),
+    "colour": ("{n} likes the colour {colour}.", "{n}'s favourite colour is {colour}."),
+}
+_LINKS = (("{a} and {b} are neighbours.", "Who is {a}'s neighbour?"), ("{b} is {a}'s cousin.", "Who is {a}'s cousin?"),
+          ("{a} and {b} have been friends since school.", "Who has been friends with {a} since school?"))
+
+def _describe(world, rng, person, k):
+    "k sentences about a stranger `person`, their attributes, and the attributes named."
+    attrs = _attributes(world, rng)
+    named = rng.sample(_ATTRS, k)
+    s = attrs | {"n": person[0], "pos": PRONOUNS[person[1]][2]}
+    return [say(rng.choice(_PASSAGE_PHRASES[a]), s) for a in named], attrs, named
+
+def _value_slots(attr: str, value) -> dict:
+    "The slots that state `value` of `attr` (`{job_a}` and `{job}` for a job, ...)."
+    out = {attr: value}
+    if attr in ("job", "pet"): out[f"{attr}_a"] = a_(value)
+    return out
+
+_VALUES = {"town": None, "job": JOBS, "pet": PETS, "food": FOODS, "colour": COLOURS}
+
+def _values_of(world: World, attr: str) -> list:
+    "Every value `attr` (not age) can take in `world`."
+    return list(_VALUES[attr] or [t.name for t in world.towns])
+
+def _claim(world: World, rng: random.Random, attrs: dict, stated, label: str, other: dict | None = None,
+           other_stated=()) -> tuple[str, str, dict]:
+    """What a claim about a person with attributes `attrs` (of which `stated` are in the text) says: `(attr,
+    phenomenon, slots)` for the wanted `label` ("yes", "no" or "unclear"): the slots of the value claimed
+    (`{town}`, `{job_a}`, ...), or `{cmp}` ("older" or "younger") and `{k}` for an age. Phenomena: *restate* (a stated value, "yes"), *number* (an age compared with
+    a number, "yes" or "no"), *conflict* (another value of a stated attribute, "no"), *swap* (the value the text
+    gives the `other` person for an attribute it also gives this one, "no"), *unstated* (an attribute the text does
+    not give, "unclear"), *borrowed* (the other person's value of an attribute the text gives only for them, "unclear")."""
+    lent = [a for a in other_stated if a != "age" and a not in stated] if other else []
+    if label == "unclear":
+        if lent and rng.random() < 0.5:           # a value the text gives the other person only
+            attr = rng.choice(lent)
+            return attr, "borrowed", _value_slots(attr, other[attr])
+        attr = rng.choice([a for a in _ATTRS if a not in stated])
+        if attr == "age": return "age", "unstated", dict(cmp=rng.choice(("older", "younger")), k=rng.randint(18, 79))
+        return attr, "unstated", _value_slots(attr, rng.choice(_values_of(world, attr)))
+    if "age" in stated and rng.random() < 1 / 3:        # a number comparison, true or false
+        k = attrs["age"] + rng.choice((-1, 1)) * rng.randint(1, 12)
+        older = (k < attrs["age"]) == (label == "yes")
+        return "age", "number", dict(cmp="older" if older else "younger", k=k)
+    swappable = [a for a in stated if a != "age" and a in other_stated and other[a] != attrs[a]] if other else []
+    if label == "no" and swappable and rng.random() < 0.5:    # the other person's value of a stated attribute
+        attr = rng.choice(swappable)
+        return attr, "swap", _value_slots(attr, other[attr])
+    attr = rng.choice([a for a in stated if a != "age"])
+    if label == "yes": return attr, "restate", _value_slots(attr, attrs[attr])
+    return attr, "conflict", _value_slots(attr, _other(rng, _values_of(world, attr), attrs[attr]))
+
 # %% ../nbs/01m_mini.ipynb #6893e98a
 _NLI_PREMISES = (("{p} is {job_a} who lives in {town}.", ("job", "town")),
                  ("{p} lives in {town} and works as {job_a}.", ("job", "town")),
                  ("{p}, {job_a} aged {age}, lives in {town}.", ("job", "age", "town")),
                  ("{p} is {age} years old and lives in {town}.", ("age", "town")),
                  ("{p} works as {job_a}. {p_Pr} is {age} years old.", ("job", "age")),
-                 ("Born {age} years ago, {p} now lives in {town}.", ("age", "town")))
-
-def _nli_hypotheses(label: int, known) -> list[tuple[str, str]]:
-    "Candidate (hypothesis pattern, phenomenon) pairs for a label (0 yes, 1 unclear, 2 no) given the known attributes."
-    h = []
-    if label == 0:
-        if "town" in known: h += [("{p} lives in {country}.", "world")] * 2 + [("{p}'s home is in {town}.", "restate")]
-        if "job" in known: h += [("{p} has a job as {job_a}.", "restate")]
-        if "age" in known: h += [("{p} is older than {younger}.", "number"), ("{p} is younger than {older}.", "number")]
-    elif label == 2:
-        if "town" in known: h += [("{p} lives in {other_country}.", "world")] * 2 + [("{p} lives in {other_town}.", "restate")]
-        if "job" in known: h += [("{p} works as {other_job_a}.", "restate")]
-        if "age" in known: h += [("{p} is younger than {younger}.", "number"), ("{p} is {older} years old.", "number")]
-    else:
-        h += [("{p} keeps {pet_a} as a pet.", "unmentioned"), ("{p}'s favourite colour is {colour}.", "unmentioned"),
-              ("{p} likes {food}.", "unmentioned")]
-        if "town" in known: h += [("{p} was born in {town}.", "unmentioned"), ("{p} has a sister in {other_town}.", "unmentioned")]
-        if "job" not in known: h += [("{p} works as {job_a}.", "unmentioned")]
-        if "age" not in known: h += [("{p} is older than {younger}.", "unmentioned")]
-    return h
+                 ("Born {age} years ago, {p} now lives in {town}.", ("age", "town")),
+                 ("{p} keeps {pet_a} and cooks {food} on Sundays.", ("pet", "food")),
+                 ("{p}, who lives in {town}, wears {colour} whenever {p_pr} can.", ("town", "colour")),
+                 ("At {age}, {p} still keeps {pet_a}.", ("age", "pet")),
+                 ("{p} is {job_a}; {p_pos} favourite colour is {colour}.", ("job", "colour")))
+_NLI_CLAIMS = {  # a hypothesis per attribute: a statement, never a question
+    "town": ("{p} lives in {town}.", "{p}'s home is in {town}."),
+    "job": ("{p} works as {job_a}.", "{p} has a job as {job_a}."),
+    "pet": ("{p} keeps {pet_a} as a pet.", "{p}'s pet is {pet_a}."),
+    "food": ("{p}'s favourite dish is {food}.", "{p} likes {food} more than any other dish."),
+    "colour": ("{p}'s favourite colour is {colour}.", "{p} likes the colour {colour} best."),
+    "age": ("{p} is {cmp} than {k}.",),
+}
+_NLI_LABELS = ("yes", "unclear", "no")    # label 0, 1, 2: the order of NLI_OPTIONS
 
 @generator("mini_nli")
 def _nli(world, rng):
@@ -551,13 +622,9 @@ def _nli(world, rng):
         label = j % 3
         pattern, known = rng.choice(_NLI_PREMISES)
         s = slots(p=strangers(world, rng)[0]) | _attributes(world, rng)
-        t = world.town[s["town"]]
-        k = rng.randint(1, 12)
-        s |= dict(country=t.country, other_country=_other(rng, world.country, t.country),
-                  other_town=_other(rng, world.town, t.name), other_job_a=a_(_other(rng, JOBS, s["job"])),
-                  younger=s["age"] - k, older=s["age"] + k)
-        hyp, phenomenon = rng.choice(_nli_hypotheses(label, known))
-        ex = dict(premise=say(pattern, s), hypothesis=say(hyp, s), label=label, phenomenon=phenomenon)
+        attr, phenomenon, claimed = _claim(world, rng, s, known, _NLI_LABELS[label])
+        ex = dict(premise=say(pattern, s), hypothesis=say(rng.choice(_NLI_CLAIMS[attr]), s | claimed), label=label,
+                  phenomenon=phenomenon)
         yield (ex["premise"], ex["hypothesis"]), ex
 
 # %% ../nbs/01m_mini.ipynb #cf5ab55f
@@ -582,59 +649,27 @@ NLI_TEMPLATES = [
     Template("Here is a premise: \"{premise}\"\nGive a hypothesis that this premise {relation}.", "{hypothesis}", turned_around=True),
 ]
 NLI_SAMPLE = {"idx": 0, "premise": "Temo is a baker who lives in Ardford.", "hypothesis": "Temo lives in Velesh.",
-              "label": 0, "phenomenon": "world"}
+              "label": 2, "phenomenon": "conflict"}
 register("mini_nli", nli_fields, NLI_TEMPLATES, sample=NLI_SAMPLE)
 
 # %% ../nbs/01m_mini.ipynb #5961c20f
-_RTE_FRAMES = (  # (premise, hypotheses that follow, hypotheses that do not)
-    ("{a} sold {a_pos} bicycle to {b} last week.",
-     ("{b} bought a bicycle from {a}.", "{a} no longer has {a_pos} bicycle."),
-     ("{a} bought a bicycle from {b}.", "{b} gave {a} a bicycle as a present.")),
-    ("{a} is {n} years older than {b}, who turned {m} this spring.",
-     ("{a} is older than {b}.", "{b} is {m} years old."), ("{b} is older than {a}.", "{a} is {m_n} years old.")),
-    ("{a} reached the station before {b} did.", ("{b} arrived at the station after {a}.", "{a} got to the station first."),
-     ("{b} was the first to reach the station.", "{a} never made it to the station.")),
-    ("After the meeting in {town}, {a} drove {b} home.",
-     ("{b} got a lift home from {a}.", "{a} and {b} were at a meeting in {town}."),
-     ("{b} drove {a} home.", "{b} walked home alone after the meeting.")),
-    ("{a} lent {b} a ladder, and {b} returned it on Sunday.", ("{b} gave the ladder back to {a}.", "The ladder belongs to {a}."),
-     ("{a} borrowed a ladder from {b}.", "{b} still has the ladder.")),
-    ("When they were children, {a} taught {b} to swim.", ("{b} learned to swim from {a}.", "{a} could swim as a child."),
-     ("{a} learned to swim from {b}.", "{b} taught {a} to swim.")),
-    ("{a} won a game of chess against {b} in {town}.", ("{b} lost a game of chess.", "{a} and {b} played chess in {town}."),
-     ("{b} won the game of chess.", "{a} and {b} played chess in {town2}.")),
-    ("{a} painted a portrait of {b} and hung it in the library of {town}.",
-     ("{a} painted {b}.", "A portrait of {b} hangs in a library."),
-     ("{b} painted a portrait of {a}.", "The portrait of {b} hangs in a bakery.")),
-    ("Because of the storm, {a} called off the trip to {town} that {a_pr} had planned with {b}.",
-     ("{a} and {b} did not go to {town}.", "There was a storm."),
-     ("{a} and {b} went to {town} together.", "{b} called off the trip to {town}.")),
-    ("{a} has {k} cats, and {b} has one more cat than {a}.", ("{b} has {k1} cats.", "{b} has more cats than {a}."),
-     ("{b} has {k} cats.", "{a} has more cats than {b}.")),
-    ("{a} wrote a letter to {b}, but it was lost in the post.", ("{b} never received the letter from {a}.", "{a} wrote to {b}."),
-     ("{b} read the letter from {a}.", "{b} wrote a letter to {a}.")),
-    ("{a} moved from {town} to {town2} at the age of {m}.", ("{a} once lived in {town}.", "{a} has lived in {town2}."),
-     ("{a} has never lived in {town}.", "{a} moved from {town2} to {town}.")),
-    ("{a} is the only person in {town} who owns a boat.", ("{a} owns a boat.", "Nobody else in {town} owns a boat."),
-     ("{b}, who lives in {town}, owns a boat.", "{a} does not own a boat.")),
-    ("{a} finished the race in {k} hours, one hour faster than {b}.",
-     ("{b} took {k1} hours to finish the race.", "{a} was faster than {b}."),
-     ("{b} finished before {a}.", "{a} took {k1} hours to finish the race.")),
-    ("{a} cooked dinner for {b} while {b} fixed the sink.", ("{b} fixed the sink.", "{a} made dinner."),
-     ("{a} fixed the sink.", "{b} cooked dinner for {a}.")),
-)
-
 @generator("mini_rte")
 def _rte(world, rng):
     for j in range(10**9):
         label = j % 2
-        premise, yes, no = rng.choice(_RTE_FRAMES)
         a, b = strangers(world, rng, 2)
-        n, m, k = rng.randint(2, 9), rng.randint(20, 60), rng.randint(2, 6)
-        town, town2 = rng.sample(world.towns, 2)
-        s = slots(a=a, b=b) | dict(n=n, m=m, m_n=m - n, k=k, k1=k + 1, town=town.name, town2=town2.name)
-        ex = dict(premise=say(premise, s), hypothesis=say(rng.choice((yes, no)[label]), s), label=label)
-        yield (ex["premise"], ex["hypothesis"]), ex
+        sa, attrs_a, named_a = _describe(world, rng, a, rng.choice((2, 3)))
+        sb, attrs_b, named_b = _describe(world, rng, b, rng.choice((2, 3)))
+        link = say(rng.choice(_LINKS)[0], slots(a=a, b=b))
+        premise = " ".join(sa + [link] + sb)
+        first = rng.random() < 0.5            # the claim is about a or about b
+        who, attrs, named, other, other_named = ((a, attrs_a, named_a, attrs_b, named_b) if first
+                                                 else (b, attrs_b, named_b, attrs_a, named_a))
+        want = "yes" if label == 0 else rng.choice(("no", "no", "unclear"))
+        attr, phenomenon, claimed = _claim(world, rng, attrs, named, want, other, other_named)
+        hyp = say(rng.choice(_NLI_CLAIMS[attr]), slots(p=who) | attrs | claimed)
+        ex = dict(premise=premise, hypothesis=hyp, label=label, phenomenon=phenomenon)
+        yield (premise, hyp), ex
 
 _RTE_RELATION = {"yes": "makes certain", "no": "does not make certain"}
 
@@ -657,19 +692,12 @@ RTE_TEMPLATES = [
     Template("Here is some text: \"{premise}\"\nCome up with a sentence that this text {relation}.", "{hypothesis}",
              turned_around=True),
 ]
-RTE_SAMPLE = {"idx": 0, "premise": "Temo sold his bicycle to Varo last week.", "hypothesis": "Varo gave Temo a bicycle.",
-              "label": 1}
+RTE_SAMPLE = {"idx": 0, "premise": "Temo works as a baker. Temo keeps a goose. Temo and Varo are neighbours. "
+              "Varo works as a potter. Varo is 41 years old.", "hypothesis": "Temo has a job as a potter.", "label": 1,
+              "phenomenon": "swap"}
 register("mini_rte", rte_fields, RTE_TEMPLATES, sample=RTE_SAMPLE)
 
 # %% ../nbs/01m_mini.ipynb #02f16ff6
-_PASSAGE_PHRASES = {
-    "town": ("{n} lives in {town}.", "{n} has made {town} {pos} home."),
-    "job": ("{n} works as {job_a}.", "By trade, {n} is {job_a}."),
-    "age": ("{n} is {age} years old.", "{n} turned {age} last winter."),
-    "pet": ("{n} keeps {pet_a}.", "{n} has a pet {pet}."),
-    "food": ("{n} loves {food}.", "{n}'s favourite dish is {food}."),
-    "colour": ("{n} likes the colour {colour}.", "{n}'s favourite colour is {colour}."),
-}
 _PASSAGE_QUESTIONS = {
     "town": ("Where does {n} live?", "Which town is {n}'s home?", "In which town does {n} live?"),
     "job": ("What is {n}'s job?", "What does {n} do for a living?", "What work does {n} do?"),
@@ -678,15 +706,6 @@ _PASSAGE_QUESTIONS = {
     "food": ("What is {n}'s favourite dish?", "Which food does {n} love?"),
     "colour": ("Which colour does {n} like?", "What is {n}'s favourite colour?"),
 }
-_LINKS = (("{a} and {b} are neighbours.", "Who is {a}'s neighbour?"), ("{b} is {a}'s cousin.", "Who is {a}'s cousin?"),
-          ("{a} and {b} have been friends since school.", "Who has been friends with {a} since school?"))
-
-def _describe(world, rng, person, k):
-    "k sentences about a stranger `person`, their attributes, and the attributes named."
-    attrs = _attributes(world, rng)
-    named = rng.sample(_ATTRS, k)
-    s = attrs | {"n": person[0], "pos": PRONOUNS[person[1]][2]}
-    return [say(rng.choice(_PASSAGE_PHRASES[a]), s) for a in named], attrs, named
 
 @generator("mini_squad")
 def _squad(world, rng):
@@ -730,52 +749,66 @@ _BOOL_QUESTIONS = {
     "pet": ("Does {n} keep {pet_a}?", "Is {n}'s pet {pet_a}?"),
     "food": ("Is {food} {n}'s favourite dish?", "Does {n} love {food} above all?"),
     "colour": ("Is {colour} {n}'s favourite colour?", "Is the colour {n} likes best {colour}?"),
+    "age": ("Is {n} {cmp} than {k}?",),
 }
-_VALUES = {"town": None, "job": JOBS, "pet": PETS, "food": FOODS, "colour": COLOURS}
+_BOOLQ_LABELS = ("no", "yes", "unclear")   # label 0, 1, 2: the order of BOOLQ_OPTIONS
 
 @generator("mini_boolq")
 def _boolq(world, rng):
     for j in range(10**9):
-        label = j % 2
+        label = j % 3
         people = strangers(world, rng, rng.choice((1, 2)))
         described = [_describe(world, rng, who, 3) for who in people]
         passage = " ".join(s for d in described for s in d[0])
-        (sents, attrs, named), who = described[0], people[0]
-        asked = [a for a in named if a != "age"]
-        if label and asked:
-            attr = rng.choice(asked); value = attrs[attr]
-        elif asked:
-            attr = rng.choice(asked)
-            other = described[1][1][attr] if len(people) == 2 and attr in described[1][2] and rng.random() < 0.5 else None
-            if other == attrs[attr]: other = None
-            value = other or _other(rng, _VALUES[attr] or [t.name for t in world.towns], attrs[attr])
-        else: continue
-        q = {"town": value, "job_a": a_(value), "pet_a": a_(value), "food": value, "colour": value, "n": who[0]}
-        ex = dict(passage=passage, question=rng.choice(_BOOL_QUESTIONS[attr]).format_map(q), label=label)
-        yield (passage, ex["question"]), ex
+        i = rng.randrange(len(people))        # the question is about either person
+        (_, attrs, named), who = described[i], people[i]
+        other, other_named = described[1 - i][1:] if len(people) == 2 else (None, ())
+        attr, phenomenon, claimed = _claim(world, rng, attrs, named, _BOOLQ_LABELS[label], other, other_named)
+        question = rng.choice(_BOOL_QUESTIONS[attr]).format_map({"n": who[0]} | claimed)
+        ex = dict(passage=passage, question=question, label=label, phenomenon=phenomenon)
+        yield (passage, question), ex
 
 def boolq_fields(ex: dict) -> dict:
-    "Passage and yes/no question; label 0 no, 1 yes."
+    "Passage and question; label 0 no, 1 yes, 2 it is not clear (the passage does not say)."
     q = ex["question"]
-    return {"passage": ex["passage"], "question": q, "question_lc": q[:1].lower() + q[1:], "options": list(NO_YES),
-            "answer": NO_YES[ex["label"]]}
+    return {"passage": ex["passage"], "question": q, "question_lc": q[:1].lower() + q[1:], "options": list(BOOLQ_OPTIONS),
+            "answer": BOOLQ_OPTIONS[ex["label"]]}
 
 BOOLQ_TEMPLATES = [
     Template("{passage}\n\nBased on the passage, {question_lc}", "{answer}"),
-    Template("Passage: {passage}\nQuestion: {question}\nAnswer yes or no.", "{answer}"),
+    Template("Passage: {passage}\nQuestion: {question}\nAnswer yes or no, or say that it is not clear.", "{answer}"),
     Template("Read the text and answer the question.\n\n{passage}\n\n{question}", "{answer}"),
     Template("{question}\nUse this text to decide:\n{passage}", "{answer}"),
     Template("Here is what we know: {passage}\nSo, {question_lc}", "{answer}"),
-    Template("Text: {passage}\n\nIs the answer to \"{question}\" yes or no?", "{answer}"),
+    Template("Text: {passage}\n\nWhat is the answer to \"{question}\"?", "{answer}"),
     Template("{passage}\nAccording to the text, {question_lc}", "{answer}"),
-    Template("Answer the yes/no question from the information in the passage.\nQuestion: {question}\nPassage: {passage}", "{answer}"),
+    Template("Answer the question from the information in the passage only.\nQuestion: {question}\nPassage: {passage}", "{answer}"),
     Template("{passage}\n\nQ: {question}\nA:", "{answer}"),
-    Template("{passage}\n\nWrite a yes-or-no question about this passage whose answer is \"{answer}\".", "{question}",
+    Template("{passage}\n\nAsk a question about this passage whose answer is \"{answer}\".", "{question}",
              turned_around=True),
 ]
 BOOLQ_SAMPLE = {"idx": 0, "passage": "Temo keeps a goose. Temo lives in Ardford. By trade, Temo is a weaver.",
-                "question": "Does Temo live in Belby?", "label": 0}
+                "question": "Does Temo live in Belby?", "label": 0, "phenomenon": "conflict"}
 register("mini_boolq", boolq_fields, BOOLQ_TEMPLATES, sample=BOOLQ_SAMPLE)
+
+# %% ../nbs/01m_mini.ipynb #7ad681cf
+_ANSWERS = {"yes": ("Yes.", "Yes, it says so."), "no": ("No.", "No, it says otherwise."),
+            "unclear": ("It is not clear.", "It is not clear: the text does not say.")}
+
+def reading_doc(world: World, rng: random.Random) -> str:
+    """A passage about one or two strangers followed by two or three questions about it, each with its answer: "yes",
+    "no", or "it is not clear" when the passage does not say. Plain text, no instruction, as question-and-answer
+    pages are on the web."""
+    people = strangers(world, rng, rng.choice((1, 2)))
+    described = [_describe(world, rng, who, 3) for who in people]
+    out = [s for d in described for s in d[0]]
+    for _ in range(rng.choice((2, 3))):
+        i = rng.randrange(len(people))
+        (_, attrs, named), (o, o_named) = described[i], (described[1 - i][1:] if len(people) == 2 else (None, ()))
+        label = rng.choice(("yes", "no", "unclear"))
+        attr, _, claimed = _claim(world, rng, attrs, named, label, o, o_named)
+        out.append(rng.choice(_BOOL_QUESTIONS[attr]).format_map({"n": people[i][0]} | claimed) + " " + rng.choice(_ANSWERS[label]))
+    return " ".join(out)
 
 # %% ../nbs/01m_mini.ipynb #adf9c2c3
 @dataclass(frozen=True)
@@ -1507,20 +1540,27 @@ def vocab_texts(seed: int = WORLD_SEED, n_examples: int = 3) -> list[str]:
             for i in range(N_TEMPLATES): texts.extend(render(name, ex, i))
     return texts
 
-def mini_vocab(cache_dir: str | os.PathLike | None = None, vocab_size: int = 1024, seed: int = WORLD_SEED,
-               n_examples: int = 3):
-    "The FLAN-mini SentencePiece vocabulary (a seqio vocabulary), trained once and then loaded from `cache_dir`."
+def world_names(seed: int = WORLD_SEED) -> list[str]:
+    "Every invented name of world `seed`: its people, the people from outside it, towns and countries."
+    w = _world(seed)
+    return sorted({*w.person, *w.extras, *w.town, *w.country})
+
+def mini_vocab(cache_dir: str | os.PathLike | None = None, vocab_size: int = 2048, seed: int = WORLD_SEED,
+               n_examples: int = 3, names_as_pieces: bool = True):
+    """The FLAN-mini SentencePiece vocabulary (a seqio vocabulary), trained once and then loaded from `cache_dir`;
+    with `names_as_pieces`, every name of the world (`world_names`) is one piece."""
     import sentencepiece as spm
     from flan_nb.vocab import sentencepiece_vocab, train_sentencepiece
     texts = vocab_texts(seed, n_examples)
-    key = hashlib.sha256("\x00".join(texts + [f"{vocab_size}", "unigram", spm.__version__]).encode()).hexdigest()[:16]
+    names = world_names(seed) if names_as_pieces else []
+    key = hashlib.sha256("\x00".join(texts + names + [f"{vocab_size}", "unigram", spm.__version__]).encode()).hexdigest()[:16]
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     path = folder / f"mini_seed{seed}_v{vocab_size}_{key}.model"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=folder) as tmp:   # then moved in place: no reader sees half a file
             train_sentencepiece(texts, os.path.join(tmp, "spm"), vocab_size, "unigram", seed=0,
-                                user_defined_symbols=["\n"], remove_extra_whitespaces=False)
+                                user_defined_symbols=["\n", *names], remove_extra_whitespaces=False)
             os.replace(os.path.join(tmp, "spm.vocab"), path.with_suffix(".vocab"))
             os.replace(os.path.join(tmp, "spm.model"), path)
     return sentencepiece_vocab(str(path))
