@@ -169,6 +169,7 @@ def headroom_table(results: dict, seed: int = 0) -> pd.DataFrame:
     parts = []
     for d, g in ex.groupby("dataset", sort=False):
         parts.append(pd.DataFrame([{"dataset": d, "phenomenon": "all", "examples": len(g), **g[cols].mean()}]))
+        if set(g.phenomenon) == {"-"}: continue          # a dataset whose items are not tagged: one row
         by_p = g.groupby("phenomenon", sort=False)
         parts.append(by_p[cols].mean().assign(examples=by_p.size()).reset_index().assign(dataset=d))
     return pd.concat(parts)[["dataset", "phenomenon", "examples", *cols]].round(1).reset_index(drop=True)
@@ -246,11 +247,13 @@ def repeat_rows(rows: int, length: int, shortest: int, longest: int, vocab_size:
         yield b
 
 def recall_probe(model, vocab, n: int = 200, seed: int = 0, world_seed: int = 0) -> dict[str, float]:
-    "Accuracy (%) on `mini.recall_items` (chance 25): `in_context` (reading) and `closed_book` (what pretraining stored)."
+    """Accuracy (%) on `mini.recall_items` (chance 25): `in_context` (reading) and `closed_book` (what pretraining
+    stored); and on `mini.reading_items` (chance 33): `reading`, answering yes, no or not clear about a passage."""
     from flan_nb import mini
     from flan_nb.evaluation import ScoreRequest, score_requests, predict
     out = {}
-    for kind, items in mini.recall_items(mini._world(world_seed), n, seed).items():
+    world = mini._world(world_seed)
+    for kind, items in (mini.recall_items(world, n, seed) | {"reading": mini.reading_items(world, n, seed)}).items():
         reqs = [ScoreRequest(list(vocab.encode(it["prompt"])), [list(vocab.encode(o)) for o in it["options"]]) for it in items]
         s = score_requests(model, reqs)
         picks = [predict(ll, nt)["per_token"] for ll, nt in zip(s.loglik, s.n_tokens)]
@@ -397,7 +400,7 @@ def summary_table(summary: dict) -> str:
                       pd.DataFrame(summary[key]).to_string(index=False, na_rep="-")]
     if summary.get("probes"):
         lines += ["", "Probes, no instruction (copy: nats/token saved on repeated random tokens; recall: % of 4 choices, chance 25):",
-                  f"{'run':<12} {'copy gain':>9}  {'in-context recall':>17}  {'closed-book recall':>18}"]
-        lines += [f"{n:<12} {p['copy']['gain']:9.2f}  {p['in_context']:17.1f}  {p['closed_book']:18.1f}"
+                  f"{'run':<12} {'copy gain':>9}  {'in-context recall':>17}  {'closed-book recall':>18}  {'reading (chance 33)':>19}"]
+        lines += [f"{n:<12} {p['copy']['gain']:9.2f}  {p['in_context']:17.1f}  {p['closed_book']:18.1f}  {p.get('reading', float('nan')):19.1f}"
                   for n, p in summary["probes"].items()]
     return "\n".join(lines)

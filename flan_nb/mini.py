@@ -27,8 +27,8 @@ __all__ = ['JOBS', 'PETS', 'FOODS', 'COLOURS', 'CLIMATES', 'LANDMARKS', 'TOY_SUB
            'set_world_seed', 'examples', 'nli_fields', 'rte_fields', 'squad_fields', 'boolq_fields', 'reading_doc',
            'Fact', 'world_facts', 'trivia_fields', 'arc_fields', 'copa_fields', 'wsc_fields', 'cosmos_fields',
            'reviews_fields', 'paraphrase_fields', 'facts_sentences', 'facts2text_fields', 'translate_fields',
-           'summary_fields', 'topic_fields', 'qtype_fields', 'arith_fields', 'describe', 'recall_items',
-           'default_cache_dir', 'vocab_texts', 'world_names', 'mini_vocab']
+           'summary_fields', 'topic_fields', 'qtype_fields', 'arith_fields', 'describe', 'reading_items',
+           'recall_items', 'default_cache_dir', 'vocab_texts', 'world_names', 'mini_vocab']
 
 # %% ../nbs/01m_mini.ipynb #b7337ecf
 JOBS = ("baker", "teacher", "farmer", "nurse", "carpenter", "fisher", "painter", "tailor", "potter", "doctor",
@@ -1511,6 +1511,23 @@ def _cloze(rng: random.Random, world: World, name: str, attr: str, value: str, k
     options = [value] + rng.sample([v for v in _VALUES[attr] or [t.name for t in world.towns] if v != value], k - 1)
     rng.shuffle(options)
     return start.format(n=name), [show(v) for v in options], options.index(value)
+
+def reading_items(world: World, n: int = 200, seed: int = 0) -> list[dict]:
+    """`n` questions about a fresh passage in the corpus's reading-document form (`reading_doc`), each to be completed
+    with " Yes.", " No." or " It is not clear." (chance 33%), labels in turn: can a model answer what it just read?"""
+    rng, out = random.Random(f"{world.seed}/reading/{seed}"), []
+    options = [" " + _ANSWERS[k][0] for k in ("yes", "no", "unclear")]
+    for j in range(n):
+        people = strangers(world, rng, rng.choice((1, 2)))
+        described = [_describe(world, rng, who, 3) for who in people]
+        i = rng.randrange(len(people))
+        (_, attrs, named), (o, o_named) = described[i], (described[1 - i][1:] if len(people) == 2 else (None, ()))
+        label = ("yes", "no", "unclear")[j % 3]
+        attr, phenomenon, claimed = _claim(world, rng, attrs, named, label, o, o_named)
+        question = rng.choice(_BOOL_QUESTIONS[attr]).format_map({"n": people[i][0]} | claimed)
+        out.append({"prompt": " ".join(s for d in described for s in d[0]) + " " + question, "options": options,
+                    "answer": j % 3, "phenomenon": phenomenon})
+    return out
 
 def recall_items(world: World, n: int = 200, seed: int = 0) -> dict[str, list[dict]]:
     "`n` in-context and `n` closed-book fill-in items: `{'in_context': [...], 'closed_book': [...]}` of prompt/options/answer."
