@@ -753,18 +753,23 @@ _BOOL_QUESTIONS = {
 }
 _BOOLQ_LABELS = ("no", "yes", "unclear")   # label 0, 1, 2: the order of BOOLQ_OPTIONS
 
+def _passage_question(world: World, rng: random.Random, label: str) -> tuple[str, str, str]:
+    """A passage about one or two strangers and a question about either of them whose answer is `label` ("yes", "no"
+    or "unclear"): `(passage, question, phenomenon)`."""
+    people = strangers(world, rng, rng.choice((1, 2)))
+    described = [_describe(world, rng, who, 3) for who in people]
+    i = rng.randrange(len(people))
+    (_, attrs, named), who = described[i], people[i]
+    other, other_named = described[1 - i][1:] if len(people) == 2 else (None, ())
+    attr, phenomenon, claimed = _claim(world, rng, attrs, named, label, other, other_named)
+    question = rng.choice(_BOOL_QUESTIONS[attr]).format_map({"n": who[0]} | claimed)
+    return " ".join(s for d in described for s in d[0]), question, phenomenon
+
 @generator("mini_boolq")
 def _boolq(world, rng):
     for j in range(10**9):
         label = j % 3
-        people = strangers(world, rng, rng.choice((1, 2)))
-        described = [_describe(world, rng, who, 3) for who in people]
-        passage = " ".join(s for d in described for s in d[0])
-        i = rng.randrange(len(people))        # the question is about either person
-        (_, attrs, named), who = described[i], people[i]
-        other, other_named = described[1 - i][1:] if len(people) == 2 else (None, ())
-        attr, phenomenon, claimed = _claim(world, rng, attrs, named, _BOOLQ_LABELS[label], other, other_named)
-        question = rng.choice(_BOOL_QUESTIONS[attr]).format_map({"n": who[0]} | claimed)
+        passage, question, phenomenon = _passage_question(world, rng, _BOOLQ_LABELS[label])
         ex = dict(passage=passage, question=question, label=label, phenomenon=phenomenon)
         yield (passage, question), ex
 
@@ -1518,15 +1523,8 @@ def reading_items(world: World, n: int = 200, seed: int = 0) -> list[dict]:
     rng, out = random.Random(f"{world.seed}/reading/{seed}"), []
     options = [" " + _ANSWERS[k][0] for k in ("yes", "no", "unclear")]
     for j in range(n):
-        people = strangers(world, rng, rng.choice((1, 2)))
-        described = [_describe(world, rng, who, 3) for who in people]
-        i = rng.randrange(len(people))
-        (_, attrs, named), (o, o_named) = described[i], (described[1 - i][1:] if len(people) == 2 else (None, ()))
-        label = ("yes", "no", "unclear")[j % 3]
-        attr, phenomenon, claimed = _claim(world, rng, attrs, named, label, o, o_named)
-        question = rng.choice(_BOOL_QUESTIONS[attr]).format_map({"n": people[i][0]} | claimed)
-        out.append({"prompt": " ".join(s for d in described for s in d[0]) + " " + question, "options": options,
-                    "answer": j % 3, "phenomenon": phenomenon})
+        passage, question, phenomenon = _passage_question(world, rng, ("yes", "no", "unclear")[j % 3])
+        out.append({"prompt": passage + " " + question, "options": options, "answer": j % 3, "phenomenon": phenomenon})
     return out
 
 def recall_items(world: World, n: int = 200, seed: int = 0) -> dict[str, list[dict]]:
