@@ -16,7 +16,7 @@ from .templates import example_fields
 
 # %% auto #0
 __all__ = ['SOLVERS', 'SHORTCUTS', 'floor_and_chance', 'read_facts', 'read_claim', 'judge', 'solver', 'solve', 'example_table',
-           'headroom', 'phenomenon_scores']
+           'headroom']
 
 # %% ../nbs/01n_headroom.ipynb #127c75b5
 def _answers(name: str, split: str, seed: int) -> list[tuple[str, list[str], dict]]:
@@ -195,23 +195,4 @@ def headroom(names=None, split: str = "test", seed: int | None = None, by: str =
     keys = ["cluster", "dataset"] + (["phenomenon"] if by == "phenomenon" else [])
     out = df.groupby(keys, sort=False)[["chance", "floor", "word match", "ceiling"]].mean().round(1)
     out.insert(0, "examples", df.groupby(keys, sort=False).size())
-    return out.reset_index()
-
-# %% ../nbs/01n_headroom.ipynb #4d7e2421
-def phenomenon_scores(res, seed: int | None = None) -> pd.DataFrame:
-    """Accuracy (%) of the classification predictions of `res` (an `EvalResults`) per dataset and phenomenon: the
-    mean over templates of each template's accuracy on the phenomenon's items."""
-    split, rows, cache = res.settings["split"], [], {}
-    for p in res.predictions:
-        if p["split"] != split or get_dataset(p["dataset"]).kind != "classification": continue
-        if p["dataset"] not in cache: cache[p["dataset"]] = mini.examples(p["dataset"], split, seed)
-        ex = cache[p["dataset"]][int(p["idx"])]
-        rows.append({"dataset": p["dataset"], "phenomenon": ex.get("phenomenon", "-"), "template": int(p["template"]),
-                     "idx": int(p["idx"]),
-                     "right": 100.0 * (p["prediction"] == p["target"])})
-    if not rows: raise ValueError("no classification predictions of FLAN-mini datasets to score")
-    df = pd.DataFrame(rows)
-    per_t = df.groupby(["dataset", "phenomenon", "template"], sort=False).right.mean()
-    out = per_t.groupby(["dataset", "phenomenon"], sort=False).mean().round(1).rename("accuracy").to_frame()
-    out.insert(0, "examples", df.groupby(["dataset", "phenomenon"], sort=False).idx.nunique())
     return out.reset_index()
