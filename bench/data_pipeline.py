@@ -24,7 +24,7 @@ def examples_in(batch):
 def run(name, pack, args):
     "Warm up on `--warmup` examples (TFDS builders, shuffle buffers of every task), then time `--examples` examples."
     it = task_batches(name, lengths=FLAN_LENGTHS, batch_size=args.batch_size, pack=pack, num_epochs=None,
-                      mock=not args.real, mock_examples=args.mock_examples, seed=0)
+                      source="tfds" if args.real else "mock", mock_examples=args.mock_examples, seed=0)
     t0, seen = time.perf_counter(), 0
     while seen < args.warmup: seen += examples_in(next(it))
     warm = time.perf_counter() - t0

@@ -74,7 +74,7 @@ def _trainer_config(c, workdir: Path, vocab_spec: str, phase: str, **data) -> ml
     t = default_config()
     t.workdir, t.seed = str(workdir), c.seed
     t.data.update(vocabulary=vocab_spec, inputs_length=p.inputs_length, targets_length=p.targets_length,
-                  batch_size=p.batch_size, mock=0, collection="mini", **data)
+                  batch_size=p.batch_size, collection="mini", **data)
     t.optimizer.update(name="adamw", learning_rate=p.learning_rate, schedule="cosine", warmup_steps=p.warmup_steps,
                        decay_steps=p.steps, weight_decay=p.get("weight_decay", 0.01), grad_clip=1.0)
     t.train.update(steps=p.steps, log_every=max(p.steps // 10, 1), print_config=False,
@@ -251,8 +251,9 @@ def recall_probe(model, vocab, n: int = 200, seed: int = 0, world_seed: int = 0)
     stored); and on `mini.reading_items` (chance 33): `reading`, answering yes, no or not clear about a passage."""
     from flan_nb import mini
     from flan_nb.evaluation import ScoreRequest, score_requests, predict
+    from flan_nb.mini.collection import _world
     out = {}
-    world = mini._world(world_seed)
+    world = _world(world_seed)
     for kind, items in (mini.recall_items(world, n, seed) | {"reading": mini.reading_items(world, n, seed)}).items():
         reqs = [ScoreRequest(list(vocab.encode(it["prompt"])), [list(vocab.encode(o)) for o in it["options"]]) for it in items]
         s = score_requests(model, reqs)

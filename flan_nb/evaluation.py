@@ -17,11 +17,11 @@ from flax import nnx
 from .model import Transformer
 
 # %% auto #0
-__all__ = ['TRACE_COUNTS', 'RULES', 'READ_CACHE_SIZE', 'ScoreRequest', 'part_length', 'pack_row', 'pack_request', 'pack_rows',
-           'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow', 'predict', 'requests_from_rows',
-           'read_cached', 'score_task', 'rank_classification', 'template_accuracy', 'task_metrics',
-           'generate_predictions', 'evaluate_template', 'EvalResults', 'evaluate', 'trained_datasets', 'check_heldout',
-           'evaluate_heldout']
+__all__ = ['TRACE_COUNTS', 'RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row', 'pack_request',
+           'pack_rows', 'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow', 'predict',
+           'requests_from_rows', 'read_cached', 'score_task', 'rank_classification', 'template_accuracy',
+           'task_metrics', 'generate_predictions', 'evaluate_template', 'EvalResults', 'check_eval_data', 'evaluate',
+           'trained_datasets', 'check_heldout', 'evaluate_heldout']
 
 # %% ../nbs/08_evaluation.ipynb #266320be
 @dataclasses.dataclass
@@ -226,34 +226,35 @@ def requests_from_rows(rows: Iterable[dict]) -> tuple[list[ScoreRequest], list[d
     return reqs, meta
 
 READ_CACHE_SIZE = 64
+MOCK_EXAMPLES = 8           # examples per split under source 'mock'
 _READS: collections.OrderedDict = collections.OrderedDict()
 
-def read_cached(task_name: str, split: str, mock: bool | None = None) -> list[dict]:
+def read_cached(task_name: str, split: str, source: str = "tfds") -> list[dict]:
     """`tasks.read_task`'s examples, remembered for the last `READ_CACHE_SIZE` (task, split, vocabulary, state of the
     generated collections) reads:
     evaluating several models on one task builds its seqio pipeline (and tokenizes) once."""
     from flan_nb.tasks import read_task, vocabulary
     from flan_nb.catalog import generated_state
-    key = (task_name, split, mock, vocabulary(), generated_state())
+    key = (task_name, split, source, vocabulary(), generated_state())
     if key in _READS: _READS.move_to_end(key)
     else:
-        _READS[key] = read_task(task_name, split, mock=mock)
+        _READS[key] = read_task(task_name, split, source=source, num_examples=MOCK_EXAMPLES)
         while len(_READS) > READ_CACHE_SIZE: _READS.popitem(last=False)
     return _READS[key]
 
 def score_task(model: Transformer, task_name: str, split: str = "validation", n: int | None = None,
-               mock: bool | None = None, rows: int = 8, max_len: int | None = None):
+               source: str = "tfds", rows: int = 8, max_len: int | None = None):
     "The requests, bookkeeping, `Scores` and each rule's picks of the first `n` examples of scoring task `task_name`."
-    reqs, meta = requests_from_rows(read_cached(task_name, split, mock))
+    reqs, meta = requests_from_rows(read_cached(task_name, split, source))
     if n is not None: reqs, meta = reqs[:n], meta[:n]
     if not reqs: raise ValueError(f"task {task_name!r} has no examples in split {split!r}")
     sc = score_requests(model, reqs, rows=rows, max_len=max_len)
     return reqs, meta, sc, [predict(sc.loglik[i], sc.n_tokens[i], r.texts) for i, r in enumerate(reqs)]
 
 def rank_classification(model: Transformer, task_name: str, split: str = "validation", n: int | None = None,
-                        mock: bool | None = None, rows: int = 8, max_len: int | None = None) -> pd.DataFrame:
+                        source: str = "tfds", rows: int = 8, max_len: int | None = None) -> pd.DataFrame:
     "One row per example of scoring task `task_name`: the answer, each rule's prediction and whether it is right."
-    reqs, meta, sc, picks = score_task(model, task_name, split, n, mock, rows, max_len)
+    reqs, meta, sc, picks = score_task(model, task_name, split, n, source, rows, max_len)
     truncated, out = set(sc.truncated), []
     for i, (m, p) in enumerate(zip(meta, picks)):
         m = {k: v for k, v in m.items() if k != "example"}
@@ -305,7 +306,7 @@ def generate_predictions(model: Transformer, vocab, rows: Sequence[dict], max_ne
     return out, list(cut)
 
 def evaluate_template(model: Transformer, vocab, dataset: str, template: int, split: str = "test", shots: int = 0,
-                      n: int | None = None, mock: bool | None = None, rows: int = 8, max_len: int | None = None,
+                      n: int | None = None, source: str = "tfds", rows: int = 8, max_len: int | None = None,
                       max_new_tokens: int = 64, bootstrap: int = 0) -> tuple[dict, list[dict]]:
     "Metrics (with intervals) of one dataset under one template, and its per-example predictions."
     from flan_nb.catalog import get_dataset, to_python
@@ -313,7 +314,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
     spec = get_dataset(dataset)
     if spec.kind == "classification":
         name = task(dataset, template, shots, scoring=True).name
-        reqs, meta, sc, picks = score_task(model, name, split, n, mock, rows, max_len)
+        reqs, meta, sc, picks = score_task(model, name, split, n, source, rows, max_len)
         texts = [r.texts[p["sum"]] for r, p in zip(reqs, picks)]
         examples = [m["example"] for m in meta]
         values, cis = task_metrics(dataset, examples, texts, bootstrap)
@@ -325,7 +326,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
                  for i, (r, m, t) in enumerate(zip(reqs, meta, texts))]
     else:
         name = task(dataset, template, shots).name
-        examples = read_cached(name, split, mock)[: n]
+        examples = read_cached(name, split, source)[: n]
         if not examples: raise ValueError(f"{name} has no examples in split {split!r}")
         texts, cut = generate_predictions(model, vocab, examples, max_new_tokens, rows, max_len)
         values, cis = task_metrics(dataset, examples, texts, bootstrap)
@@ -378,8 +379,17 @@ class EvalResults:
         d = self.datasets()
         return d.groupby("cluster", sort=False).agg(mean=("mean", "mean"), datasets=("dataset", "count")).reset_index()
 
+    def data_note(self) -> str:
+        "'' for real data; for a run on TFDS mock data, the line every table and printout of it starts with."
+        s = self.settings
+        if "mock" in str(s.get("source", "")).split("+") or s.get("mock") is True:   # 'mock': results written before 'source'
+            return "TFDS mock data (random values): these scores say nothing about the model"
+        return ""
+
     def _repr_html_(self) -> str:
-        return self.datasets().to_html(index=False, float_format="%.2f") + self.clusters().to_html(index=False, float_format="%.2f")
+        import html
+        note = f"<p><b>{html.escape(self.data_note())}</b></p>" if self.data_note() else ""
+        return note + self.datasets().to_html(index=False, float_format="%.2f") + self.clusters().to_html(index=False, float_format="%.2f")
 
     def to_json(self, path: str | os.PathLike | None = None) -> str:
         "The results (summaries and settings) as JSON text, also written to `path` if given."
@@ -419,27 +429,39 @@ def _targets(what, max_templates: int | None = None, collection: str = "flan") -
         else: out.append((get_dataset(w).name, tuple(get_dataset(w).eval_templates)[:max_templates]))
     return out
 
+def check_eval_data(tasks_or_cluster, source: str = "tfds", collection: str = "flan", max_templates: int | None = None):
+    "The (dataset, templates) pairs to evaluate, after checking their data can be read from `source` (`tasks.check_data`)."
+    from flan_nb.tasks import check_data
+    targets = _targets(tasks_or_cluster, max_templates, collection)
+    check_data([d for d, _ in targets], source, f"evaluation of {tasks_or_cluster!r}")
+    return targets
+
 def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_examples: int | None = None,
-             split: str = "test", dev_split: str | None = "validation", mock: bool | None = None, rows: int = 8,
+             split: str = "test", dev_split: str | None = "validation", source: str = "tfds", rows: int = 8,
              max_len: int | None = None, max_new_tokens: int = 64, bootstrap: int = 200, progress: bool = True,
              model_id: str = "", training_mixture: str | None = None, max_templates: int | None = None,
              collection: str = "flan", tags: Mapping[str, Any] | None = None) -> EvalResults:
     """Zero- or few-shot evaluation of `tasks_or_cluster` (a cluster, dataset names or (dataset, template) pairs)
     over the evaluated templates (the first `max_templates` of them, for a quick look): `split` for the scores,
-    `dev_split` (None to skip) to pick the best-dev template."""
+    `dev_split` (None to skip) to pick the best-dev template. `source`: 'tfds' (the prepared data: refused before any
+    work when a dataset is missing) or 'mock' (TFDS mock data, random values); generated datasets are always read as
+    they are. `settings['source']` and `settings['data']` (per dataset and split) record what was read."""
     from tqdm.auto import tqdm
-    from flan_nb.tasks import configure
+    from flan_nb.tasks import configure, data_record, source_of
+    targets = check_eval_data(tasks_or_cluster, source, collection, max_templates)
     configure(vocabulary=vocab)
-    targets = _targets(tasks_or_cluster, max_templates, collection)
     jobs = [(d, t, sp) for d, ts in targets for t in ts for sp in ([split] + ([dev_split] if dev_split else []))]
+    splits = [split] + ([dev_split] if dev_split else [])
+    data = [data_record(d, sp, source, MOCK_EXAMPLES) for d in dict.fromkeys(d for d, _ in targets) for sp in splits]
     summaries, predictions = [], []
     for d, t, sp in tqdm(jobs, desc="evaluate", disable=not progress):
-        s, p = evaluate_template(model, vocab, d, t, sp, shots, max_examples, mock, rows, max_len, max_new_tokens,
+        s, p = evaluate_template(model, vocab, d, t, sp, shots, max_examples, source, rows, max_len, max_new_tokens,
                                  bootstrap if sp == split else 0)
         summaries.append(s); predictions.extend(p)
     settings = {"model": model_id or f"{type(model).__name__}({model.config})", "vocabulary": repr(vocab),
                 "training_mixture": training_mixture, "collection": collection, "shots": shots, "split": split, "dev_split": dev_split,
-                "max_examples": max_examples, "max_templates": max_templates, "mock": mock, "max_len": max_len or model.config.max_seq_len,
+                "max_examples": max_examples, "max_templates": max_templates, "source": source_of(data), "data": data,
+                "max_len": max_len or model.config.max_seq_len,
                 "max_new_tokens": max_new_tokens, "bootstrap": bootstrap, "ci": "95% percentile bootstrap over examples",
                 "classification": "rank classification, summed log-likelihood of each option incl. EOS (also per token, per char)",
                 "generation": "greedy decoding, the catalog's postprocessor and metrics", **(tags or {})}
@@ -472,6 +494,11 @@ def evaluate_heldout(workdir_or_model, cluster: str, vocab=None, training_mixtur
                      **kw) -> EvalResults:
     "Evaluate exactly `cluster`'s datasets with a tuned checkpoint (a trainer work directory) or model."
     collection, fmt = kw.pop("collection", "flan"), kw.pop("training_format", "instructions")
+    if not isinstance(workdir_or_model, Transformer):  # the data is checked before the checkpoint is restored
+        from flan_nb.trainer import is_workdir, load_config
+        if is_workdir(workdir_or_model):
+            wd_collection = load_config(Path(workdir_or_model) / "config.json").data.collection
+            check_eval_data(cluster, kw.get("source", "tfds"), wd_collection, kw.get("max_templates"))
     if isinstance(workdir_or_model, Transformer):
         if vocab is None: raise ValueError("evaluate_heldout(model, ...) needs vocab=")
         model, model_id = workdir_or_model, kw.pop("model_id", "")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 from . import mini
+from .mini.collection import _VALUES, _world
 from .catalog import get_dataset
 from .templates import example_fields
 
@@ -54,9 +55,9 @@ def _lexicon(seed: int | None) -> dict:
 
 @functools.lru_cache(maxsize=4)
 def _lexicon_of(seed: int) -> dict:
-    w = mini._world(seed)
+    w = _world(seed)
     return {"people": set(w.extras), "town": {t.name for t in w.towns},
-            **{a: [(v, re.compile(rf"\b{re.escape(v)}\b")) for v in mini._VALUES[a]] for a in ("job", "pet", "food", "colour")}}
+            **{a: [(v, re.compile(rf"\b{re.escape(v)}\b")) for v in _VALUES[a]] for a in ("job", "pet", "food", "colour")}}
 
 def _values_in(sentence: str, lex: dict) -> dict:
     "Attribute values a sentence mentions: {attr: value} (an age is any number not compared with)."
@@ -152,13 +153,13 @@ def _content(text: str) -> frozenset: return frozenset(w for w in _WORD.findall(
 @functools.lru_cache(maxsize=2)
 def _corpus_index(seed: int) -> tuple[list[str], list[frozenset]]:
     "The corpus of world `seed` as sentences, and each document's content words."
-    docs = mini.corpus(mini._world(seed))
+    docs = mini.corpus(_world(seed))
     return [s for d in docs for s in _sentences(d)], [_content(d) for d in docs]
 
 @solver("mini_arc")
 def _arc(ex, seed):
     seed = mini.world_seed() if seed is None else seed
-    w, (sents, _) = mini._world(seed), _corpus_index(seed)
+    w, (sents, _) = _world(seed), _corpus_index(seed)
     subject = next((n for n in _NAME.findall(ex["question"]) if n in w.person or n in w.town), None)
     stated = lambda c: sum(1 for s in sents if subject and subject in s and re.search(rf"\b{re.escape(c)}\b", s))
     return max(ex["choices"], key=stated)          # ties: the first listed

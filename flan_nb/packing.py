@@ -107,15 +107,17 @@ def packing_stats(batches: Iterable[Mapping[str, np.ndarray]]) -> dict[str, floa
 # %% ../nbs/03a_packing.ipynb #9f94267c
 def task_batches(name: str, split: str = "train", lengths: Mapping[str, int] = FLAN_LENGTHS, batch_size: int = 8,
                  kind: str = "prefix_lm", pack: bool = True, shuffle: bool = True, seed: int | None = 0,
-                 num_epochs: int | None = 1, mock: bool | None = None, mock_examples: int = 64,
+                 num_epochs: int | None = 1, source: str = "tfds", mock_examples: int = 64,
                  shard_info: seqio.ShardInfo | None = None) -> Iterator[dict]:
-    """Packed numpy batches of the registered seqio task or mixture `name` (TFDS mock data if `mock` or not on disk);
-    `shard_info` reads one shard of it (one per process in a multi-host run)."""
+    """Packed numpy batches of the registered seqio task or mixture `name`, read from `source` ('tfds', or 'mock':
+    TFDS mock data with `mock_examples` per split); `shard_info` reads one shard of it (one per process in a
+    multi-host run). The source is checked here, before the first batch is asked for."""
     import seqio
     import tensorflow_datasets as tfds
-    from flan_nb.tasks import on_disk
+    from flan_nb.tasks import check_data, task_datasets
     provider = seqio.get_mixture_or_task(name)
-    if mock is None: mock = not on_disk(name)
+    check_data(task_datasets(name), source, f"mixture {name!r}")
+    mock = source == "mock"
     if shard_info is not None and shard_info.num_shards == 1: shard_info = None
     def read():
         # seqio shards by TFDS file, which needs the split's file info; mock data has none, so shard its examples
@@ -124,5 +126,6 @@ def task_batches(name: str, split: str = "train", lengths: Mapping[str, int] = F
                                   shard_info=None if mock else shard_info)
         if mock and shard_info is not None: ds = ds.shard(shard_info.num_shards, shard_info.index)
         yield from packed_batches(ds, lengths, batch_size, kind=kind, pack=pack)
-    if not mock: yield from read(); return
-    with tfds.testing.mock_data(num_examples=mock_examples): yield from read()
+    def mocked():
+        with tfds.testing.mock_data(num_examples=mock_examples): yield from read()
+    return mocked() if mock else read()

@@ -18,9 +18,10 @@ from .vocab import byte_vocab
 
 # %% auto #0
 __all__ = ['FORMATS', 'SHOTS', 'MAX_FEWSHOT_INPUT_TOKENS', 'OUTPUT_SIGNATURE', 'SCORING_SIGNATURE', 'FEWSHOT_POOL',
-           'EXEMPLAR_SEPARATOR', 'log', 'GENERATED_SHUFFLE_BUFFER', 'task_name', 'template_for', 'raw_inputs',
-           'render_format', 'fewshot_prompt', 'templated', 'numpy_examples', 'vocabulary', 'configure',
-           'output_features', 'generated_source', 'data_source', 'task', 'register_all', 'on_disk', 'read_task',
+           'EXEMPLAR_SEPARATOR', 'log', 'GENERATED_SHUFFLE_BUFFER', 'SOURCES', 'PREPARE_COMMAND', 'task_name',
+           'template_for', 'raw_inputs', 'render_format', 'fewshot_prompt', 'templated', 'numpy_examples', 'vocabulary',
+           'configure', 'output_features', 'generated_source', 'data_source', 'task', 'register_all',
+           'DataMissingError', 'check_source', 'task_datasets', 'check_data', 'data_record', 'source_of', 'read_task',
            'preview', 'check_tasks']
 
 # %% ../nbs/02_tasks.ipynb #87c04442
@@ -287,28 +288,87 @@ def register_all(datasets: Sequence[str] | None = None) -> list[str]:
             if spec.kind == "classification": names.append(task(d, t, scoring=True).name)
     return names
 
-# %% ../nbs/02_tasks.ipynb #3a013025
-def on_disk(name: str) -> bool:
-    "Whether the TFDS data of every dataset that the task or mixture `name` reads is on disk."
-    from flan_nb.catalog import is_on_disk
-    return all(is_on_disk(sub.name.split(".")[1]) for sub in seqio.get_subtasks(seqio.get_mixture_or_task(name)))
+# %% ../nbs/02_tasks.ipynb #aad0d311
+SOURCES = ("tfds", "mock")               # the prepared TFDS data, or TFDS mock data (real schema, random values)
+PREPARE_COMMAND = "flan-nb data prepare --datasets"
 
+class DataMissingError(ValueError):
+    "TFDS data that a run needs is not prepared on disk (and the run did not ask for mock data)."
+
+def check_source(source, setting: str = "source") -> str:
+    "`source` when it is one of `SOURCES`, else a one-line error naming `setting`."
+    if source not in SOURCES:
+        raise ValueError(f"{setting} must be 'tfds' (the prepared TFDS data) or 'mock' (TFDS mock data: random values), "
+                         f"got {source!r}")
+    return source
+
+def task_datasets(name: str) -> list[str]:
+    "The catalog datasets the registered task or mixture `name` reads, in order (a task of no catalog dataset adds none)."
+    out = []
+    for sub in seqio.get_subtasks(seqio.get_mixture_or_task(name)):
+        parts = sub.name.split(".")
+        if parts[0] != "flan" or len(parts) < 3: continue
+        try: out.append(get_dataset(parts[1]).name)
+        except KeyError: continue                # a "flan." task registered by hand: not a catalog dataset
+    return list(dict.fromkeys(out))
+
+def check_data(datasets: Sequence[str], source: str, what: str, setting: str = "source") -> None:
+    """Stop before any slow work when `datasets` cannot be read from `source`: with 'tfds', a TFDS dataset that is not
+    prepared (one line naming them all and the command that prepares them); with 'mock', a list with no TFDS dataset
+    (mock data would replace nothing: generated data is always real)."""
+    from flan_nb.catalog import is_on_disk
+    check_source(source, setting)
+    from_tfds = [d for d in dict.fromkeys(datasets) if not generated(d)]
+    if source == "mock":
+        if not from_tfds:
+            raise ValueError(f"{what}: {setting} 'mock' replaces TFDS data with random values, but it reads no TFDS "
+                             f"dataset (generated data is always real); use {setting} 'tfds'")
+        return
+    missing = [d for d in from_tfds if not is_on_disk(d)]
+    if missing:
+        where = data_dir() or f"TFDS's default folder {tfds.core.constants.DATA_DIR}"
+        raise DataMissingError(f"{what}: the TFDS data of {len(missing)} dataset(s) is not prepared in {where}: "
+                               f"{', '.join(missing)}; prepare it with `{PREPARE_COMMAND} {','.join(missing)}`, "
+                               f"or use {setting} 'mock' for TFDS mock data (random values)")
+
+# %% ../nbs/02_tasks.ipynb #dc6e57d0
+def data_record(dataset: str, split: str, source: str, mock_examples: int | None = None) -> dict:
+    "What reading `split` (one of `SPLIT_KEYS`) of `dataset` from `source` reads, for a results file."
+    from flan_nb.catalog import get_collection, num_examples
+    check_source(source)
+    spec = get_dataset(dataset)
+    if split not in SPLIT_KEYS: raise ValueError(f"split must be one of {SPLIT_KEYS}, got {split!r}")
+    rec = {"dataset": spec.name, "split": getattr(spec.splits, split)}
+    if generated(dataset):
+        state = get_collection(spec.collection).state
+        return {**rec, "source": "generated", "collection": spec.collection, "state": state() if state else None,
+                "examples": num_examples(dataset, split)}
+    if source == "mock": return {**rec, "source": "mock", "tfds": spec.tfds_name, "values": "random", "examples": mock_examples}
+    return {**rec, "source": "tfds", "tfds": spec.tfds_name, "data_dir": data_dir() or tfds.core.constants.DATA_DIR,
+            "examples": num_examples(dataset, split)}
+
+def source_of(records: Sequence[dict]) -> str:
+    "The source of a run's records: 'tfds', 'mock' or 'generated', or several joined with '+' ('' for none)."
+    return "+".join(sorted({r["source"] for r in records}))
+
+# %% ../nbs/02_tasks.ipynb #3a013025
 def read_task(name: str, split: str = "validation", sequence_length: dict | None = None, n: int | None = None,
-                mock: bool | None = None, shuffle: bool = False, seed: int | None = 0, num_examples: int = 8):
-    "Examples of the registered task `name` as numpy dicts (a list); TFDS mock data when `mock` or nothing is on disk."
+              source: str = "tfds", shuffle: bool = False, seed: int | None = 0, num_examples: int = 8):
+    """Examples of the registered task `name` as numpy dicts (a list), read from `source`: 'tfds' (refused, before
+    reading, when a dataset is not prepared) or 'mock' (TFDS mock data, `num_examples` per split)."""
     t = seqio.get_mixture_or_task(name)
-    if mock is None: mock = not on_disk(name)
+    check_data(task_datasets(name), source, f"task {name!r}")
     def read():
         ds = t.get_dataset(sequence_length, split=split, shuffle=shuffle, seed=seed, try_in_mem_cache=False,
                            trim_output_features=sequence_length is not None)
         return list(numpy_examples(ds.take(n) if n else ds))
-    if not mock: return read()
+    if source == "tfds": return read()
     with tfds.testing.mock_data(num_examples=num_examples): return read()
 
-def preview(name: str, split: str = "validation", n: int = 2, mock: bool | None = None) -> list[dict]:
+def preview(name: str, split: str = "validation", n: int = 2, source: str = "tfds") -> list[dict]:
     "The first `n` examples of task `name` as text (inputs, targets and the bookkeeping features)."
     keep = ("inputs_pretokenized", "targets_pretokenized", "idx", "template", "is_correct", "exemplar_ids")
-    return [{k: to_python(v) for k, v in ex.items() if k in keep} for ex in read_task(name, split, n=n, mock=mock)]
+    return [{k: to_python(v) for k, v in ex.items() if k in keep} for ex in read_task(name, split, n=n, source=source)]
 
 # %% ../nbs/02_tasks.ipynb #a146fd15
 def check_tasks(dataset: str, num_examples: int = 3) -> dict:
@@ -320,7 +380,7 @@ def check_tasks(dataset: str, num_examples: int = 3) -> dict:
     if spec.kind == "classification": variants.append((task(dataset, 0, scoring=True), split))
     counts = {}
     for t, sp in variants:
-        exs = read_task(t.name, sp, mock=True, num_examples=num_examples)
+        exs = read_task(t.name, sp, source="mock", num_examples=num_examples)
         if not exs: raise AssertionError(f"{t.name}: no examples")
         for e in exs:
             if len(e["inputs"]) == 0: raise AssertionError(f"{t.name}: empty inputs")

@@ -23,11 +23,11 @@ from .model import ModelConfig, Transformer, get_config, flops_per_token
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'OPTIMIZERS', 'LOSS_NORMALIZATIONS', 'PEAK_FLOPS', 'default_config', 'merge_config', 'parse_override',
-           'load_config', 'schedule', 'optimizer', 'token_losses', 'example_weights', 'loss_sums', 'model_config',
-           'StateSpec', 'state_spec', 'create_state', 'make_step', 'decoder_rows', 'place', 'synthetic_batches',
-           'resolve_mixture', 'batches', 'CheckpointError', 'checkpoint_manager', 'save', 'restore',
-           'measure_matmul_peak', 'peak_flops', 'TrainResult', 'train', 'read_tensorboard', 'restore_model',
-           'is_workdir', 'load_init']
+           'upgrade_config', 'load_config', 'schedule', 'optimizer', 'token_losses', 'example_weights', 'loss_sums',
+           'model_config', 'StateSpec', 'state_spec', 'create_state', 'make_step', 'decoder_rows', 'place',
+           'synthetic_batches', 'resolve_mixture', 'mixture_datasets', 'data_plan', 'describe_data', 'batches',
+           'CheckpointError', 'checkpoint_manager', 'save', 'restore', 'measure_matmul_peak', 'peak_flops',
+           'TrainResult', 'train', 'read_tensorboard', 'restore_model', 'is_workdir', 'load_init']
 
 # %% ../nbs/07_trainer.ipynb #d1d22866
 def default_config() -> ml_collections.ConfigDict:
@@ -40,7 +40,10 @@ def default_config() -> ml_collections.ConfigDict:
     c.data = ml_collections.ConfigDict(dict(
         mixture="heldout:nli", split="train", vocabulary="byte", inputs_length=1024, targets_length=256,
         batch_size=8,               # global rows per step (FLAN: ~8,192 tokens = 6.4 rows of 1280)
-        kind="decoder", pack=True, shuffle=True, seed=0, mock=-1, mock_examples=64,  # mock: -1 auto, 0 no, 1 yes
+        kind="decoder", pack=True, shuffle=True, seed=0,
+        source="tfds",              # 'tfds': the prepared TFDS data (refused if missing); 'mock': TFDS mock data, random values
+        mock_examples=64,           # examples per split under source 'mock'
+
         collection="flan",          # the catalog collection that 'heldout:C' and 'flan' draw from ('mini': FLAN-mini)
         format="instructions"))     # 'heldout:C'/'flan' input format: instructions, no_template or dataset_name
     c.optimizer = ml_collections.ConfigDict(dict(
@@ -88,6 +91,19 @@ def parse_override(item: str) -> dict:
     cur[last] = value
     return out
 
+def upgrade_config(loaded: Mapping[str, Any], where: str) -> dict:
+    """A config written before `data.source` existed, with its `data.mock` as `data.source`: 1 is 'mock'; 0 and -1
+    (auto) are 'tfds', which a run now checks is on disk (so -1 never becomes mock data unasked)."""
+    loaded = dict(loaded)
+    data = loaded.get("data")
+    if not isinstance(data, Mapping) or "mock" not in data: return loaded
+    data = dict(data); mock = data.pop("mock")
+    if "source" in data: raise ValueError(f"{where}: data.mock is gone and data.source is set; delete data.mock")
+    if mock not in (-1, 0, 1): raise ValueError(f"{where}: data.mock {mock!r} is none of -1, 0, 1; set data.source ('tfds' or 'mock') instead")
+    data["source"] = "mock" if mock == 1 else "tfds"
+    loaded["data"] = data
+    return loaded
+
 def load_config(path: str | os.PathLike | None = None, overrides: Sequence[str] = ()) -> ml_collections.ConfigDict:
     "`default_config()` updated from `path` (`.py` with `get_config()`, or `.json`) and then from `overrides`."
     import importlib.util
@@ -105,7 +121,7 @@ def load_config(path: str | os.PathLike | None = None, overrides: Sequence[str] 
             loaded = mod.get_config()
             loaded = loaded.to_dict() if isinstance(loaded, ml_collections.ConfigDict) else loaded
         else: raise ValueError(f"config file {str(p)!r} must end in .py or .json")
-        merge_config(cfg, loaded)
+        merge_config(cfg, upgrade_config(loaded, str(p)))
     for o in overrides: merge_config(cfg, parse_override(o))
     return cfg
 
@@ -304,6 +320,40 @@ def resolve_mixture(name: str, collection: str = "flan", fmt: str = "instruction
                          f"'task:DATASET', 'flan' or 'synthetic'") from None
     return name
 
+def mixture_datasets(name: str, collection: str = "flan") -> list[str]:
+    """The catalog datasets the `data.mixture` value `name` reads (as `resolve_mixture` would register them), without
+    registering a task: a registered task or mixture is asked, the others are computed from the catalog."""
+    from flan_nb import mixtures
+    from flan_nb.catalog import get_dataset
+    from flan_nb.tasks import task_datasets
+    if name == "synthetic": return []
+    if name.startswith("heldout:"): return mixtures.training_datasets(name.split(":", 1)[1], collection=collection)
+    if name.startswith("task:"): return [get_dataset(name.split(":", 1)[1]).name]
+    if name == "flan": return mixtures.training_datasets(collection=collection)
+    return task_datasets(resolve_mixture(name, collection))
+
+def data_plan(data: Mapping[str, Any]) -> list[dict]:
+    """What the data config reads, one `tasks.data_record` per catalog dataset, after `tasks.check_data`: a TFDS
+    dataset that is not prepared stops the run here, in one line, before any slow work."""
+    if data["mixture"] == "synthetic": return []
+    from flan_nb.tasks import check_data, data_record
+    names = mixture_datasets(data["mixture"], data["collection"])
+    check_data(names, data["source"], f"data.mixture {data['mixture']!r}", "data.source")
+    return [data_record(n, data["split"], data["source"], int(data["mock_examples"])) for n in names]
+
+def describe_data(records: Sequence[dict], mixture: str) -> str:
+    "The one line a run prints about its data; a mock run's starts 'data: TFDS mock data (random values'."
+    by: dict[str, list] = {}
+    for r in records: by.setdefault(r["source"], []).append(r)
+    parts = []
+    if "mock" in by:
+        parts.append(f"TFDS mock data (random values, {by['mock'][0]['examples']} examples per split) for {len(by['mock'])} dataset(s)")
+    if "tfds" in by: parts.append(f"TFDS data for {len(by['tfds'])} dataset(s) from {by['tfds'][0]['data_dir']}")
+    if "generated" in by:
+        g = by["generated"][0]
+        parts.append(f"generated for {len(by['generated'])} dataset(s) (collection {g['collection']!r}, state {g['state']!r})")
+    return f"data: {'; '.join(parts) or 'no catalog dataset'} (data.mixture {mixture!r})"
+
 def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, skip: int = 0) -> Iterator[dict]:
     "This process's packed numpy batches of `rows` rows for the data config, after skipping `skip` batches."
     if data["kind"] not in ("decoder", "prefix_lm"): raise ValueError(f"data.kind must be 'decoder' or 'prefix_lm', got {data['kind']!r}")
@@ -312,10 +362,9 @@ def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, ski
         return synthetic_batches(vocab_size, rows * n, data["inputs_length"], data["targets_length"], int(data["seed"]),
                                  skip, data["kind"], (index, n))
     from flan_nb.packing import task_batches
-    mock = {-1: None, 0: False, 1: True}[int(data["mock"])]
     it = task_batches(resolve_mixture(data["mixture"], data["collection"], data["format"]), data["split"], {"inputs": data["inputs_length"], "targets": data["targets_length"]},
                       rows, kind=data["kind"], pack=data["pack"], shuffle=data["shuffle"], seed=int(data["seed"]),
-                      num_epochs=None, mock=mock, mock_examples=int(data["mock_examples"]), shard_info=shard)
+                      num_epochs=None, source=data["source"], mock_examples=int(data["mock_examples"]), shard_info=shard)
     return itertools.islice(it, skip, None)
 
 # %% ../nbs/07_trainer.ipynb #8f03fcc7
@@ -389,6 +438,7 @@ class TrainResult:
     workdir: Path | None
     start_step: int
     interrupted: bool = False
+    data: list[dict] = dataclasses.field(default_factory=list)  # what it read, per dataset (`data_plan`); [] if given data
 
     def losses(self) -> list[float]: return [h["loss"] for h in self.history]
 
@@ -400,7 +450,7 @@ def _check_same_run(workdir: Path, cfg: ml_collections.ConfigDict):
     try: old = json.loads(p.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{p} is not valid JSON ({e}); restore it from the run's settings, or use a new workdir") from None
-    new = json.loads(cfg.to_json_best_effort())
+    old, new = upgrade_config(old, str(p)), json.loads(cfg.to_json_best_effort())
     for sec in _IDENTITY:
         if old.get(sec) != new.get(sec):
             diff = sorted(k for k in set(old.get(sec, {})) | set(new.get(sec, {})) if old.get(sec, {}).get(k) != new.get(sec, {}).get(k))
@@ -411,7 +461,9 @@ def _check_config(cfg: ml_collections.ConfigDict):
     if cfg.train.steps < 1: raise ValueError(f"train.steps must be >= 1, got {cfg.train.steps}")
     for k in ("batch_size", "inputs_length", "targets_length"):
         if cfg.data[k] < 1: raise ValueError(f"data.{k} must be >= 1, got {cfg.data[k]}")
-    if cfg.data.mock not in (-1, 0, 1): raise ValueError(f"data.mock must be -1 (auto), 0 (no) or 1 (yes), got {cfg.data.mock}")
+    if cfg.data.source not in ("tfds", "mock"):    # tasks.SOURCES, without importing TensorFlow for synthetic rows
+        raise ValueError(f"data.source must be 'tfds' (the prepared TFDS data) or 'mock' (TFDS mock data: random values), "
+                         f"got {cfg.data.source!r}")
     if cfg.data.batch_size % cfg.optimizer.accumulation_steps:
         raise ValueError(f"data.batch_size {cfg.data.batch_size} is not divisible by optimizer.accumulation_steps "
                          f"{cfg.optimizer.accumulation_steps}")
@@ -442,6 +494,7 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
     called as `cb(step, metrics)` after every step. Resumes from `config.workdir`'s latest checkpoint if there is one."""
     cfg = ml_collections.ConfigDict(config.to_dict())
     _check_config(cfg)
+    plan = data_plan(cfg.data) if data is None else []   # missing TFDS data stops the run here, before any slow work
     d = cfg.distributed
     part.initialize_distributed(d.coordinator_address or None, d.num_processes if d.coordinator_address else None,
                                 d.process_id if d.coordinator_address else None, heartbeat_timeout_s=d.heartbeat_timeout_s)
@@ -480,12 +533,17 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
         mngr = checkpoint_manager(workdir / "checkpoints", cfg.checkpoint.every, cfg.checkpoint.keep, cfg.checkpoint.use_async)
         if cfg.checkpoint.resume and mngr.latest_step() is not None: _check_same_run(workdir, cfg)
     if chief:
+        if data is None and cfg.data.mixture != "synthetic": print(f"flan_nb.train: {describe_data(plan, cfg.data.mixture)}")
         if cfg.train.print_config:
             print(f"flan_nb.train: {jax.process_count()} process(es), mesh {dict(mesh.shape)} on {jax.devices()[0].platform}; config:")
             print(cfg)
         if workdir is not None:
             workdir.mkdir(parents=True, exist_ok=True)
             (workdir / "config.json").write_text(cfg.to_json_best_effort(indent=2))
+            if data is None and cfg.data.mixture != "synthetic":
+                from flan_nb.tasks import source_of
+                (workdir / "data.json").write_text(json.dumps({"mixture": cfg.data.mixture, "split": cfg.data.split,
+                                                               "source": source_of(plan), "datasets": plan}, indent=1))
     with jax.set_mesh(mesh), nnx.logical_axis_rules(rules):
         if mngr is not None and cfg.checkpoint.resume and mngr.latest_step() is not None:
             state, data_state = restore(mngr, spec)
@@ -561,7 +619,7 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
         if chief and peak_src and history:
             print(f"flan_nb.train: step {history[-1]['step']}, loss {history[-1]['loss']:.4f} (MFU against {peak / 1e12:.3g} TFLOP/s/device, {peak_src})")
         model = nnx.merge(spec.graphdef, state["params"])
-    return TrainResult(model, state, history, cfg, workdir, start, interrupted)
+    return TrainResult(model, state, history, cfg, workdir, start, interrupted, plan)
 
 def read_tensorboard(workdir: str | os.PathLike) -> "pd.DataFrame":
     "The scalars `train` wrote to `WORKDIR/tensorboard` as a table indexed by step (one column per metric)."

@@ -2,13 +2,14 @@
 usage: python bench/trials/probe_base.py WORKDIR [WORKDIR ...]"""
 import sys, numpy as np
 from flan_nb import mini
+from flan_nb.mini.collection import _world
 from flan_nb.trainer import restore_model
 from flan_nb.demo import recall_probe
 from flan_nb.evaluation import ScoreRequest, score_requests, predict
 for wd in sys.argv[1:]:
     model, vocab, _ = restore_model(wd)
     r = recall_probe(model, vocab, 300)
-    items = mini.reading_items(mini._world(0), 300)
+    items = mini.reading_items(_world(0), 300)
     reqs = [ScoreRequest(list(vocab.encode(it["prompt"])), [list(vocab.encode(o)) for o in it["options"]]) for it in items]
     s = score_requests(model, reqs)
     picks = np.array([predict(ll, nt)["sum"] for ll, nt in zip(s.loglik, s.n_tokens)])
