@@ -37,7 +37,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--shots", type=int, default=0, help="exemplars per prompt (0 = zero-shot)")
     ev.add_argument("--max-examples", type=int, help="examples per template (default: all)")
     ev.add_argument("--max-templates", type=int, help="evaluated templates per dataset (default: all)")
-    ev.add_argument("--mock", action="store_true", help="TFDS mock data even where real data is on disk")
+    ev.add_argument("--source", choices=("tfds", "mock"), default="tfds",
+                    help="tfds: the prepared TFDS data, refused if missing (default); mock: TFDS mock data, random values")
     ev.add_argument("--out", help="write the results JSON here")
     ev.add_argument("--predictions", help="write per-example predictions (JSON lines) here")
     ev.set_defaults(fn=lambda a: cmd_eval(a))
@@ -155,14 +156,16 @@ def cmd_eval(args) -> int:
     for flag, path in (("--out", args.out), ("--predictions", args.predictions)):
         if path and not Path(path).absolute().parent.is_dir():
             raise ValueError(f"{flag} {path!r}: its directory {str(Path(path).absolute().parent)!r} does not exist")
-    kw = dict(shots=args.shots, max_examples=args.max_examples, max_templates=args.max_templates,
-              mock=True if args.mock else None)
+    kw = dict(shots=args.shots, max_examples=args.max_examples, max_templates=args.max_templates, source=args.source)
     if args.workdir: res = evaluate_heldout(args.workdir, args.cluster, **kw)
     else:
         from flan_nb.checkpoints import load
+        from flan_nb.evaluation import check_eval_data
+        check_eval_data(args.cluster, args.source, max_templates=args.max_templates)   # before the model is loaded
         model, vocab = load(args.model)
         res = evaluate_heldout(model, args.cluster, vocab=vocab, training_mixture=None, model_id=args.model, **kw)
     import pandas as pd
+    if res.data_note(): print(res.data_note())
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(res.datasets().to_string(index=False, float_format=lambda x: f"{x:.2f}"))
         print(res.clusters().to_string(index=False, float_format=lambda x: f"{x:.2f}"))

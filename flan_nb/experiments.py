@@ -26,7 +26,7 @@ def experiment_config(fast: bool = False) -> ml_collections.ConfigDict:
     c.out = "flan_experiments"      # the output directory (finished runs in it are skipped)
     c.collection = "mini"           # 'mini' (FLAN-mini) or 'flan' (the paper's TFDS datasets)
     c.init_from = ""                # a .gguf file, HF directory or train() work directory: tuned instead of pretraining
-    c.mock = -1                     # data.mock of the tuning runs: -1 auto (TFDS mock data when not on disk), 0 no, 1 yes
+    c.source = "tfds"               # data.source of tuning and evaluation: 'tfds' (prepared data) or 'mock' (TFDS mock data)
     c.label = ""                    # the legend name of the runs ("" = 'FLAN-mini', or the checkpoint's name)
     c.clusters = ("nli", "reading_comprehension", "closed_book_qa")  # heldout_clusters' default: Figure 1's
     c.shots = (0, 1, 2)             # fewshot's default
@@ -77,7 +77,11 @@ def _check_config(c: ml_collections.ConfigDict):
     from flan_nb.catalog import get_collection
     try: get_collection(c.collection)
     except KeyError as e: raise ValueError(f"collection: {e.args[0]}") from None
-    if c.mock not in (-1, 0, 1): raise ValueError(f"mock must be -1 (auto), 0 or 1, got {c.mock!r}")
+    from flan_nb.tasks import check_source
+    check_source(c.source)
+    if c.source == "mock" and get_collection(c.collection).examples is not None:
+        raise ValueError(f"source 'mock' replaces TFDS data with random values, but collection {c.collection!r} is "
+                         "generated (it reads no TFDS data); use source 'tfds'")
     if c.init_from and not Path(c.init_from).exists():
         raise ValueError(f"init_from {c.init_from!r} does not exist: give a .gguf file, a Hugging Face directory or a train() work directory")
 
@@ -156,17 +160,18 @@ def tune_config(c: ml_collections.ConfigDict, out: Path, base: Base, mixture: st
     parts = [base.key, name, "" if fmt == "instructions" else fmt]
     t.workdir = str(out.absolute() / "tuned_runs" / ".".join(p for p in parts if p))  # beside the demo's OUT/tuned, not in it
     t.model.init_from = base.path
-    t.data.update(mixture=mixture, format=fmt, collection=c.collection, mock=c.mock)
+    t.data.update(mixture=mixture, format=fmt, collection=c.collection, source=c.source)
     if c.checkpoint_every: t.checkpoint.every = c.checkpoint_every
     return t
 
 # %% ../nbs/11_experiments.ipynb #7c75402a
 def _finished(cfg: ml_collections.ConfigDict) -> bool:
     "Whether `cfg.workdir` holds a finished run of `cfg` (same model and data, a checkpoint at train.steps)."
-    from flan_nb.trainer import is_workdir
+    from flan_nb.trainer import is_workdir, upgrade_config
     wd = Path(cfg.workdir)
     if not is_workdir(wd): return False
-    old, new = json.loads((wd / "config.json").read_text()), json.loads(cfg.to_json_best_effort())
+    p = wd / "config.json"
+    old, new = upgrade_config(json.loads(p.read_text()), str(p)), json.loads(cfg.to_json_best_effort())
     if any(old.get(s) != new.get(s) for s in ("model", "data")): return False   # train() says what clashes
     steps = [int(p.name) for p in (wd / "checkpoints").iterdir() if p.name.isdigit()]
     return bool(steps) and max(steps) >= cfg.train.steps
@@ -190,7 +195,7 @@ def _evaluate(job: _Job, c: ml_collections.ConfigDict, progress: bool) -> EvalRe
     from flan_nb.evaluation import evaluate, evaluate_heldout
     from flan_nb.trainer import is_workdir, load_config
     kw = dict(shots=job.shots, max_examples=c.eval.max_examples or None, max_templates=c.eval.max_templates or None,
-              bootstrap=c.eval.bootstrap, dev_split=c.eval.dev_split, mock={-1: None, 0: False, 1: True}[c.mock],
+              bootstrap=c.eval.bootstrap, dev_split=c.eval.dev_split, source=c.source,
               progress=progress)
     if job.tuned and not job.seen: return evaluate_heldout(job.source, job.cluster, tags=job.tags, **kw)
     model, vocab = _load_model(job.source)
@@ -208,6 +213,16 @@ def _save(res: EvalResults, path: Path):
     res.to_json(tmp)
     os.replace(tmp, path)
 
+def _check_data(name: str, jobs: list[_Job], c: ml_collections.ConfigDict):
+    "Stop before any training when a dataset the jobs tune or evaluate on cannot be read from `c.source`."
+    from flan_nb.catalog import get_cluster
+    from flan_nb.tasks import check_data
+    from flan_nb.trainer import mixture_datasets
+    names = [d for j in jobs for t in j.train if t.data.mixture not in ("synthetic", PRETRAIN_TASK)
+             for d in mixture_datasets(t.data.mixture, t.data.collection)]
+    names += [d for j in jobs for d in get_cluster(j.cluster, c.collection)]
+    check_data(names, c.source, f"experiment {name!r}")
+
 def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress: bool = True, dry_run: bool = False,
              before: Callable[[], Any] | None = None) -> ExperimentRuns:
     "Train what the unfinished jobs need and evaluate them; `before` runs once first (e.g. registering mixtures)."
@@ -220,9 +235,10 @@ def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress
     if todo and not dry_run:
         prev_world = mini.set_world_seed(c.world_seed)   # every dataset from the world of c.world_seed, as in the demo
         try:
+            if before is not None: before()
+            _check_data(name, [j for j, _ in todo], c)   # missing TFDS data stops the driver before it trains anything
             if any(t.data.mixture == PRETRAIN_TASK for j, _ in todo for t in j.train):   # the base's data, as the demo registers it
                 pretrain_task(mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed), c.world_seed, c.reading_docs)
-            if before is not None: before()
             for j, tg in todo:
                 j.tags = tg
                 for t in j.train: _ensure_trained(t, progress)

@@ -164,7 +164,8 @@ def _short_model(m) -> str:
     return textwrap.shorten(m, 40, placeholder="…")
 
 def run_label(res: EvalResults, shots: bool = True) -> str:
-    "How a run is named in legends: 'this run (model, data)', or 'this run (label)' when settings has a label."
+    """How a run is named in legends: 'this run (model, data)', or 'this run (label)' when settings has a label; a run
+    on TFDS mock data says so ('..., TFDS mock data')."""
     s = res.settings
     if s.get("label"): inside = str(s["label"])
     else:
@@ -172,6 +173,7 @@ def run_label(res: EvalResults, shots: bool = True) -> str:
         if s.get("collection", "flan") != "flan": data = f"{s['collection']}: {data}"
         inside = f"{_short_model(s.get('model', '?'))}, {data}"
     if shots and s.get("shots"): inside += f", {s['shots']}-shot"
+    if res.data_note(): inside += ", TFDS mock data"
     return f"this run ({inside})"
 
 def _merge(runs: list[EvalResults]) -> EvalResults:
