@@ -5,14 +5,22 @@
 # ml_collections travels as a wheel.
 #
 # Here, once:            make gpu-wheels                       (ml_collections' wheel into .gpu_wheels/, git-ignored)
-# On the device machine: bash bench/gpu_check.sh               (run with carry [".gpu_wheels"] and timeout_s 540)
+# On the device machine: bash bench/gpu_check.sh               (run with carry [".gpu_wheels"] and timeout_s 580)
 # Here, as a smoke test: PY=.venv/bin/python bash bench/gpu_check.sh --smoke   (tiny shapes on the CPU)
 #
-# It prints the machine, then flan_nb's jitted training step on Llama-3.2-1B's shape (random weights, bf16 compute,
-# 4 packed rows of 1024 + 256 tokens, AdamW) beside the same step in PyTorch + transformers on the same tokens, in one
-# process: step time, target tokens/s and MFU against the card's dense bf16 peak (989 TFLOP/s for H100/H200 SXM,
-# trainer.PEAK_FLOPS), with attention counted in full and, as MaxText counts a causal mask, at half.
-# Not yet here: rank classification against transformers' batched log-likelihoods, and cuDNN attention.
+# It prints the machine, then
+# 1. bench/gpu_check_attention.py: ModelConfig.attention="cudnn" (jax.nn.dot_product_attention on cuDNN's flash
+#    kernel) against the reference attention on a tiny bf16 model (causal packed, prefix-LM and branch rows, gradients,
+#    KV-cache decoding, beside bf16's own distance from f32), then attention alone (fwd + bwd) timed for reference,
+#    xla and cudnn at the training shape below;
+# 2. flan_nb's jitted training step on Llama-3.2-1B's shape (random weights, bf16 compute, 4 packed rows of 1024 + 256
+#    tokens, AdamW), once with the reference attention and once with cudnn, beside the same step in PyTorch +
+#    transformers on the same tokens, in one process: step time, target tokens/s and MFU against the card's dense bf16
+#    peak (989 TFLOP/s for H100/H200 SXM, trainer.PEAK_FLOPS), with attention counted in full and, as MaxText counts a
+#    causal mask, at half.
+# Whatever cuDNN rejects is printed in capitals with its error (the step then runs with attention="xla", labelled so);
+# without a GPU (--smoke) 'xla' stands in for cudnn in step 1 and cudnn's step falls back, loudly.
+# Not yet here: rank classification against transformers' batched log-likelihoods.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
@@ -26,8 +34,12 @@ export PYTHONPATH="$PWD:$deps${PYTHONPATH:+:$PYTHONPATH}"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || echo "(no nvidia-smi)"
 "$PY" -c "import jax, torch, transformers; print('jax', jax.__version__, jax.devices(), '| torch', torch.__version__, 'cuda', torch.cuda.is_available(), '| transformers', transformers.__version__)"
 if [ $smoke = 1 ]; then
-  "$PY" bench/train_throughput.py --preset tiny --dtype bfloat16 --rows 2 --inputs-length 48 --targets-length 16 --steps 2 --warmup 1
+  "$PY" bench/gpu_check_attention.py --smoke
+  "$PY" bench/train_throughput.py --preset tiny --dtype bfloat16 --rows 2 --inputs-length 48 --targets-length 16 --steps 2 \
+    --warmup 1 --attention reference,cudnn
 else
+  timeout 120 "$PY" bench/gpu_check_attention.py --preset llama3.2-1b --rows 4 --inputs-length 1024 --targets-length 256 \
+    || echo "!!! bench/gpu_check_attention.py FAILED OR TIMED OUT (exit $?); the training step follows"
   timeout 420 "$PY" bench/train_throughput.py --preset llama3.2-1b --dtype bfloat16 --rows 4 --inputs-length 1024 \
-    --targets-length 256 --steps 10 --warmup 3
+    --targets-length 256 --steps 10 --warmup 3 --attention reference,cudnn
 fi

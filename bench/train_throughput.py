@@ -6,6 +6,7 @@ same run (JAX and torch) as the MFU denominator.
     .venv/bin/python bench/train_throughput.py                      # preset mini, 4 rows x (192 + 64) tokens, f32
     .venv/bin/python bench/train_throughput.py --preset tiny --rows 8 --inputs-length 96 --targets-length 32
     .venv/bin/python bench/train_throughput.py --steps 20 --warmup 3 --dtype bfloat16
+    .venv/bin/python bench/train_throughput.py --dtype bfloat16 --attention reference,cudnn   # on a GPU
 
 What a step is on each side:
   flan_nb: forward on packed rows (segment-masked attention, per-segment positions), summed cross-entropy over the
@@ -18,6 +19,9 @@ What a step is on each side:
 Model FLOPs per step = `model.flops_per_token(config, row_length) * rows * row_length` (6N + attention, PaLM) for
 both, attention counted in full (a causal mask halves it: MaxText's count is printed too); MFU = model FLOP/s / the
 measured JAX f32 matmul peak on a CPU, or the accelerator's dense bf16 peak from its data sheet (`trainer.PEAK_FLOPS`).
+`--attention` (comma-separated `ModelConfig.attention` values) times flan_nb's step once per attention
+implementation, on the same batch; if one fails (cuDNN rejecting the shape, dtype or mask, or no GPU), the failure
+is printed in capitals with its error and, for `cudnn`, the step is timed with `xla` instead, labelled so.
 On a GPU both sides run there (torch with bf16 autocast when `--dtype bfloat16`). The timed steps reuse one batch; their median is
 reported, after `--warmup` steps (which include JAX's compilation). Timings are printed, never asserted.
 
@@ -25,7 +29,7 @@ OMP_WAIT_POLICY defaults to PASSIVE here (set it in the environment to override)
 threads spin-waiting by default made every parallel region cost ~8 ms and a mini step ~10x slower (4.6 s vs 0.5 s
 on 2 vCPUs), which would compare flan_nb against a crippled baseline. XLA's CPU thread pool is not OpenMP.
 """
-import argparse, math, os, statistics, time
+import argparse, dataclasses, math, os, statistics, time, traceback
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # must be set before torch loads libgomp; see the docstring
 os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", "0.45")  # on a GPU, leave torch's side room in the same process
@@ -64,6 +68,23 @@ def run_flan_nb(mcfg, batch, args):
         times, ms = timed_steps(step, args.warmup, args.steps)
     return {"times": times, "losses": [float(m["loss"]) for m in ms], "tokens": float(ms[0]["target_tokens"]),
             "params": n_params}
+
+
+def run_flan_nb_attention(mcfg, batch, args):
+    "`run_flan_nb` once per `--attention` value, as `{label: result}`; a failure is printed loudly, never skipped silently."
+    out = {}
+    for impl in args.attention.split(","):
+        try:
+            out[f"flan_nb ({impl})"] = run_flan_nb(dataclasses.replace(mcfg, attention=impl), batch, args)
+        except Exception as e:       # noqa: BLE001 -- the message is printed and the run goes on
+            err = "".join(traceback.format_exception_only(e)).strip().splitlines()[0][:400]
+            if impl != "cudnn":
+                print(f"!!! FLAN_NB STEP WITH attention={impl!r} FAILED: {err}"); continue
+            print(f"!!! CUDNN ATTENTION REJECTED, FALLING BACK TO attention='xla' FOR THIS ROW: {err}")
+            try: out["flan_nb (xla: cudnn fell back)"] = run_flan_nb(dataclasses.replace(mcfg, attention="xla"), batch, args)
+            except Exception as e2:  # noqa: BLE001
+                print(f"!!! FLAN_NB STEP WITH attention='xla' FAILED TOO: {str(e2).splitlines()[0][:400]}")
+    return out
 
 
 def torch_config(c):
@@ -130,6 +151,8 @@ def main():
     p.add_argument("--dtype", default="float32", choices=("float32", "bfloat16"),
                    help="compute dtype (params stay f32): flan_nb ModelConfig.dtype, torch CPU autocast")
     p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--attention", default="reference",
+                   help="comma-separated ModelConfig.attention values (reference, xla, cudnn): one flan_nb step each")
     p.add_argument("--matmul-n", type=int, default=1024, help="size of the square f32 matmuls for the peak")
     p.add_argument("--matmul-repeats", type=int, default=10)
     args = p.parse_args()
@@ -156,29 +179,33 @@ def main():
         peak_torch = peak_jax
         peak_name = f"{jax.devices()[0].device_kind}'s {peak_jax / 1e12:.0f} TFLOP/s ({src})"
         print(f"device: {jax.devices()[0].device_kind}, torch on {torch_device()}; MFU against {peak_name}")
-    res = {"flan_nb (jax)": run_flan_nb(mcfg, batch, args), "torch (hf)": run_torch(mcfg, batch, args)}
-    own_peak = {"flan_nb (jax)": peak_jax, "torch (hf)": peak_torch}  # "MFU own": against the side's own matmul peak
-    print(f"{'':14} {'params':>10} {'first s':>8} {'median s':>9} {'target tok/s':>13} {'TFLOP/s':>8} {'MFU':>7} "
+    ours_all = run_flan_nb_attention(mcfg, batch, args)
+    if not ours_all: raise SystemExit("FAIL: no flan_nb step ran (see the errors above)")
+    res = {**ours_all, "torch (hf)": run_torch(mcfg, batch, args)}
+    own_peak = {k: peak_torch if k == "torch (hf)" else peak_jax for k in res}  # "MFU own": against the side's own peak
+    w = max(map(len, res))
+    print(f"{'':{w}} {'params':>10} {'first s':>8} {'median s':>9} {'target tok/s':>13} {'TFLOP/s':>8} {'MFU':>7} "
           f"{'MFU own':>8} {'loss first -> last':>19}")
     for name, r in res.items():
         r["median"] = statistics.median(r["times"][args.warmup:])
         r["tok_s"] = r["tokens"] / r["median"]
         r["mfu"] = step_flops / r["median"] / peak_jax
-        print(f"{name:14} {r['params']:10,d} {r['times'][0]:8.2f} {r['median']:9.3f} {r['tok_s']:13.0f} "
+        print(f"{name:{w}} {r['params']:10,d} {r['times'][0]:8.2f} {r['median']:9.3f} {r['tok_s']:13.0f} "
               f"{step_flops / r['median'] / 1e12:8.4f} {r['mfu']:7.1%} "
               f"{step_flops / r['median'] / own_peak[name]:8.1%} {r['losses'][0]:9.3f} -> {r['losses'][-1]:6.3f}")
 
     # Sanity checks (printed, not asserted): same sizes, same target tokens, random-init losses near log(vocab)
     # (init_std 0.02; the tiny preset's init_std 0.2 starts higher on both sides).
-    ours, ref = res["flan_nb (jax)"], res["torch (hf)"]
+    ours, ref = next(iter(ours_all.values())), res["torch (hf)"]
     print(f"checks: params {'equal' if ours['params'] == ref['params'] else 'DIFFER'}, target tokens per step "
           f"{ours['tokens']:.0f} vs {ref['tokens']:.0f}, initial losses {ours['losses'][0]:.3f} / {ref['losses'][0]:.3f} "
           f"vs log(vocab) = {math.log(mcfg.vocab_size):.3f}")
-    print(f"flan_nb MFU (fraction of {peak_name}): {ours['mfu']:.1%}")
     causal = step_flops - 6.0 * mcfg.n_layers * mcfg.n_heads * mcfg.head_dim * L * args.rows * L   # attention at half
-    print(f"flan_nb MFU counting causal attention at half (MaxText's convention): {causal / ours['median'] / peak_jax:.1%}; "
-          f"torch: {causal / ref['median'] / peak_jax:.1%}")
-    print(f"flan_nb / torch target tokens per second: {ours['tok_s'] / ref['tok_s']:.2f}x")
+    for name, r in ours_all.items():
+        print(f"{name}: MFU (fraction of {peak_name}) {r['mfu']:.1%}; counting causal attention at half (MaxText's "
+              f"convention) {causal / r['median'] / peak_jax:.1%} (torch: {causal / ref['median'] / peak_jax:.1%}); "
+              f"target tokens per second {r['tok_s'] / ref['tok_s']:.2f}x torch's"
+              + (f", {ours['median'] / r['median']:.2f}x the first row's step" if r is not ours else ""))
 
 
 if __name__ == "__main__":

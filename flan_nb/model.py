@@ -17,10 +17,11 @@ from flax.core import spmd as flax_spmd
 from .packing import attention_mask
 
 # %% auto #0
-__all__ = ['REMAT_POLICIES', 'PRESETS', 'AXIS_NAMES', 'EXAMPLE_RULES', 'NEG_INF', 'TRACE_COUNTS', 'ModelConfig', 'get_config',
-           'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables', 'apply_rope', 'dense', 'RMSNorm', 'Attention',
-           'MLP', 'Block', 'previous_tokens', 'segment_positions', 'init_cache', 'Transformer', 'logical_axes',
-           'logical_to_mesh', 'count_params', 'relayout', 'generate', 'matmul_params', 'flops_per_token']
+__all__ = ['REMAT_POLICIES', 'ATTENTION_IMPLEMENTATIONS', 'PRESETS', 'AXIS_NAMES', 'EXAMPLE_RULES', 'NEG_INF', 'TRACE_COUNTS',
+           'ModelConfig', 'get_config', 'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables', 'apply_rope',
+           'dense', 'attend', 'RMSNorm', 'Attention', 'MLP', 'Block', 'previous_tokens', 'segment_positions',
+           'init_cache', 'Transformer', 'logical_axes', 'logical_to_mesh', 'count_params', 'relayout', 'generate',
+           'matmul_params', 'flops_per_token']
 
 # %% ../nbs/04_model.ipynb #4733238d
 REMAT_POLICIES = {
@@ -30,6 +31,7 @@ REMAT_POLICIES = {
     "dots_with_no_batch_dims_saveable": jax.checkpoint_policies.dots_with_no_batch_dims_saveable,  # keep weight matmuls
 }
 _DTYPES = ("float32", "bfloat16", "float16")
+ATTENTION_IMPLEMENTATIONS = ("reference", "xla", "cudnn")
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
@@ -52,6 +54,7 @@ class ModelConfig:
     rope_scaling: tuple[float, float, float, int] | None = None
     init_std: float = 0.02
     previous_token: bool = False
+    attention: str = "reference"
 
     def __post_init__(self):
         for k in ("vocab_size", "d_model", "n_layers", "n_heads", "n_kv_heads", "head_dim", "d_ff", "max_seq_len"):
@@ -69,6 +72,12 @@ class ModelConfig:
             raise ValueError(f"rope_theta and norm_eps must be > 0, got {self.rope_theta} and {self.norm_eps}")
         if not isinstance(self.previous_token, bool):
             raise ValueError(f"ModelConfig.previous_token must be True or False, got {self.previous_token!r}")
+        if self.attention not in ATTENTION_IMPLEMENTATIONS:
+            raise ValueError(f"ModelConfig.attention must be one of {ATTENTION_IMPLEMENTATIONS}, got {self.attention!r}")
+        if self.attention == "cudnn" and self.dtype == "float32":
+            raise ValueError("ModelConfig.attention='cudnn' needs dtype 'bfloat16' or 'float16' (cuDNN's flash attention has no f32 kernel)")
+        if self.attention == "cudnn" and self.head_dim % 8:
+            raise ValueError(f"ModelConfig.attention='cudnn' needs head_dim a multiple of 8, got {self.head_dim}")
         if self.rope_scaling is not None and len(self.rope_scaling) != 4:
             raise ValueError("rope_scaling must be (factor, low_freq_factor, high_freq_factor, original_max_position_embeddings) or None")
 
@@ -179,6 +188,30 @@ def dense(x: jax.Array, w: jax.Array, n_in: int = 1, out_dtype=None) -> jax.Arra
 # %% ../nbs/04_model.ipynb #304c575e
 NEG_INF = float(np.finfo(np.float32).min)
 
+def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, implementation: str = "reference",
+           causal: bool = False) -> jax.Array:
+    """Grouped-query attention of `q [b, t, heads, hd]` over `k, v [b, s, kv_heads, hd]` (query head `h` reads kv head
+    `h // (heads / kv_heads)`) where the boolean `mask [b, t, s]` is True, scale `1/sqrt(hd)`; `[b, t, heads, hd]` in
+    `q`'s dtype. `implementation` is a `ModelConfig.attention` value. `causal=True` promises that `mask` already hides
+    every key after its query (t == s): the reference ignores it, `jax.nn.dot_product_attention` adds its own causal
+    mask (cuDNN then skips the tiles above the diagonal)."""
+    if implementation not in ATTENTION_IMPLEMENTATIONS:
+        raise ValueError(f"attention implementation must be one of {ATTENTION_IMPLEMENTATIONS}, got {implementation!r}")
+    b, t, h, hd = q.shape
+    kvh = k.shape[2]
+    if implementation == "reference":
+        g = h // kvh
+        # batch axes first ([b, kv, g, t, hd], [b, kv, s, hd]): plain batched matmuls, no layout for XLA to guess
+        qg = q.reshape(b, t, kvh, g, hd).transpose(0, 2, 3, 1, 4)
+        kt, vt = k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3)
+        scores = jnp.einsum("bkgth,bksh->bkgts", qg, kt, preferred_element_type=jnp.float32) * (1.0 / math.sqrt(hd))
+        probs = jax.nn.softmax(jnp.where(mask[:, None, None], scores, NEG_INF), axis=-1).astype(q.dtype)
+        return jnp.einsum("bkgts,bksh->bkgth", probs, vt).transpose(0, 3, 1, 2, 4).reshape(b, t, h, hd)
+    if implementation == "cudnn" and jax.default_backend() != "gpu":
+        raise RuntimeError(f"attention 'cudnn' needs a CUDA GPU, but JAX's backend is {jax.default_backend()!r}: use 'xla' or 'reference'")
+    return jax.nn.dot_product_attention(q, k, v, mask=jnp.asarray(mask, bool)[:, None], is_causal=causal,
+                                        implementation=implementation)
+
 class RMSNorm(nnx.Module):
     "RMSNorm with a learned `scale [embed]` (HF `weight`), initialised to ones."
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
@@ -196,10 +229,10 @@ class Attention(nnx.Module):
         self.v = _param(rngs, init, (d, kv, hd), ("embed", "kv_heads", "head_dim"), dt)
         self.o = _param(rngs, init, (h, hd, d), ("heads", "head_dim", "embed"), dt)
 
-    def __call__(self, x, cos, sin, mask, kv_cache=None, index=None):
-        "`x [b,t,d]`, `mask [b,t,s]` -> `(y [b,t,d], (k, v))`; with `kv_cache` the new k, v are written at slot `index`."
+    def __call__(self, x, cos, sin, mask, kv_cache=None, index=None, causal=False):
+        """`x [b,t,d]`, `mask [b,t,s]` -> `(y [b,t,d], (k, v))`; with `kv_cache` the new k, v are written at slot `index`.
+        `causal=True` promises that `mask` hides every later key (see `attend`)."""
         cfg, dt = self.cfg, self.cfg.compute_dtype
-        b, t, _ = x.shape
         q = apply_rope(dense(x, self.q[...].astype(dt)), cos, sin)
         k = apply_rope(dense(x, self.k[...].astype(dt)), cos, sin)
         v = dense(x, self.v[...].astype(dt))
@@ -207,15 +240,7 @@ class Attention(nnx.Module):
         if kv_cache is not None:
             k = jax.lax.dynamic_update_slice(kv_cache[0], k.astype(kv_cache[0].dtype), (0, index, 0, 0))
             v = jax.lax.dynamic_update_slice(kv_cache[1], v.astype(kv_cache[1].dtype), (0, index, 0, 0))
-        g = cfg.n_heads // cfg.n_kv_heads                       # query head h uses kv head h // g (HF repeat_kv)
-        # batch axes first ([b, kv, g, t, hd], [b, kv, s, hd]): plain batched matmuls, no layout for XLA to guess
-        qg = q.reshape(b, t, cfg.n_kv_heads, g, cfg.head_dim).transpose(0, 2, 3, 1, 4)
-        kt, vt = k.astype(dt).transpose(0, 2, 1, 3), v.astype(dt).transpose(0, 2, 1, 3)
-        scores = jnp.einsum("bkgth,bksh->bkgts", qg, kt, preferred_element_type=jnp.float32)
-        scores = scores * (1.0 / math.sqrt(cfg.head_dim))
-        scores = jnp.where(mask[:, None, None], scores, NEG_INF)
-        probs = jax.nn.softmax(scores, axis=-1).astype(dt)
-        out = jnp.einsum("bkgts,bksh->bkgth", probs, vt).transpose(0, 3, 1, 2, 4).reshape(b, t, cfg.n_heads, cfg.head_dim)
+        out = attend(q, k.astype(dt), v.astype(dt), mask, cfg.attention, causal)
         y = dense(out, self.o[...].astype(dt), 2)
         return y, (k, v)
 
@@ -237,8 +262,8 @@ class Block(nnx.Module):
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
         self.attn_norm, self.attn = RMSNorm(cfg, rngs), Attention(cfg, rngs)
         self.mlp_norm, self.mlp = RMSNorm(cfg, rngs), MLP(cfg, rngs)
-    def __call__(self, x, cos, sin, mask, kv_cache=None, index=None):
-        h, kv = self.attn(self.attn_norm(x), cos, sin, mask, kv_cache, index)
+    def __call__(self, x, cos, sin, mask, kv_cache=None, index=None, causal=False):
+        h, kv = self.attn(self.attn_norm(x), cos, sin, mask, kv_cache, index, causal)
         x = constrain(x + h, ("batch", "length", "embed"))
         x = constrain(x + self.mlp(self.mlp_norm(x)), ("batch", "length", "embed"))
         return x, kv
@@ -325,8 +350,10 @@ class Transformer(nnx.Module):
             mixed = dense(jnp.take(self.embed[...], prev, axis=0).astype(dt), self.previous_mix[...].astype(dt))
             x = constrain(x + jnp.where(has[..., None], mixed, 0), ("batch", "length", "embed"))
 
+        causal = cache is None and causal_attention is None and branch_ids is None  # the mask is within tril
+
         def layer(x, block, kv):
-            return block(x, cos, sin, mask, kv, index)
+            return block(x, cos, sin, mask, kv, index, causal)
         policy = REMAT_POLICIES[cfg.remat]
         if cfg.remat != "none": layer = nnx.remat(layer, policy=policy, prevent_cse=not cfg.scan_layers)
         kvs = None if cache is None else (cache["k"], cache["v"])
