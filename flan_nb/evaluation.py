@@ -19,9 +19,9 @@ from .model import Transformer
 # %% auto #0
 __all__ = ['TRACE_COUNTS', 'RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row', 'pack_request',
            'pack_rows', 'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow', 'predict',
-           'requests_from_rows', 'read_cached', 'score_task', 'rank_classification', 'template_accuracy',
-           'task_metrics', 'generate_predictions', 'evaluate_template', 'EvalResults', 'check_eval_data', 'evaluate',
-           'trained_datasets', 'check_heldout', 'evaluate_heldout']
+           'requests_from_rows', 'read_cached', 'wrapped_in_read', 'score_task', 'rank_classification',
+           'template_accuracy', 'task_metrics', 'generate_predictions', 'evaluate_template', 'EvalResults',
+           'check_eval_data', 'evaluate', 'trained_datasets', 'check_heldout', 'evaluate_heldout']
 
 # %% ../nbs/08_evaluation.ipynb #266320be
 @dataclasses.dataclass
@@ -229,18 +229,29 @@ READ_CACHE_SIZE = 64
 MOCK_EXAMPLES = 8           # examples per split under source 'mock'
 _READS: collections.OrderedDict = collections.OrderedDict()
 
+def _read(task_name: str, split: str, source: str) -> tuple[list[dict], int]:
+    from flan_nb.tasks import read_task, task_datasets, vocabulary
+    from flan_nb.catalog import generated_state
+    from flan_nb.templates import WRAPPED_LABELS
+    key = (task_name, split, source, vocabulary(), generated_state())
+    if key in _READS: _READS.move_to_end(key)
+    else:
+        names = task_datasets(task_name)
+        before = sum(WRAPPED_LABELS[d] for d in names)
+        rows = read_task(task_name, split, source=source, num_examples=MOCK_EXAMPLES)
+        _READS[key] = (rows, sum(WRAPPED_LABELS[d] for d in names) - before)
+        while len(_READS) > READ_CACHE_SIZE: _READS.popitem(last=False)
+    return _READS[key]
+
 def read_cached(task_name: str, split: str, source: str = "tfds") -> list[dict]:
     """`tasks.read_task`'s examples, remembered for the last `READ_CACHE_SIZE` (task, split, vocabulary, state of the
     generated collections) reads:
     evaluating several models on one task builds its seqio pipeline (and tokenizes) once."""
-    from flan_nb.tasks import read_task, vocabulary
-    from flan_nb.catalog import generated_state
-    key = (task_name, split, source, vocabulary(), generated_state())
-    if key in _READS: _READS.move_to_end(key)
-    else:
-        _READS[key] = read_task(task_name, split, source=source, num_examples=MOCK_EXAMPLES)
-        while len(_READS) > READ_CACHE_SIZE: _READS.popitem(last=False)
-    return _READS[key]
+    return _read(task_name, split, source)[0]
+
+def wrapped_in_read(task_name: str, split: str, source: str = "tfds") -> int:
+    "How many out-of-range TFDS mock labels wrapped while `read_cached` read the task (always 0 for real data)."
+    return _read(task_name, split, source)[1]
 
 def score_task(model: Transformer, task_name: str, split: str = "validation", n: int | None = None,
                source: str = "tfds", rows: int = 8, max_len: int | None = None):
@@ -336,6 +347,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
     summary = {"dataset": dataset, "template": template, "split": split, "shots": shots, "task": name,
                "examples": len(preds), "truncated": sum(p["truncated"] for p in preds), "metrics": values,
                "ci95": {k: list(v) for k, v in cis.items()}}
+    if source == "mock": summary["wrapped_labels"] = wrapped_in_read(name, split, source)   # random labels out of range
     return summary, [{"dataset": dataset, "template": template, "split": split, **p} for p in preds]
 
 # %% ../nbs/08_evaluation.ipynb #5a1cff1e
@@ -383,7 +395,8 @@ class EvalResults:
         "'' for real data; for a run on TFDS mock data, the line every table and printout of it starts with."
         s = self.settings
         if "mock" in str(s.get("source", "")).split("+") or s.get("mock") is True:   # 'mock': results written before 'source'
-            return "TFDS mock data (random values): these scores say nothing about the model"
+            wrapped = f", {s['wrapped_labels']} out-of-range labels wrapped" if s.get("wrapped_labels") else ""
+            return f"TFDS mock data (random values{wrapped}): these scores say nothing about the model"
         return ""
 
     def _repr_html_(self) -> str:
@@ -461,6 +474,7 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
     settings = {"model": model_id or f"{type(model).__name__}({model.config})", "vocabulary": repr(vocab),
                 "training_mixture": training_mixture, "collection": collection, "shots": shots, "split": split, "dev_split": dev_split,
                 "max_examples": max_examples, "max_templates": max_templates, "source": source_of(data), "data": data,
+                **({"wrapped_labels": sum(s.get("wrapped_labels", 0) for s in summaries)} if source == "mock" else {}),
                 "max_len": max_len or model.config.max_seq_len,
                 "max_new_tokens": max_new_tokens, "bootstrap": bootstrap, "ci": "95% percentile bootstrap over examples",
                 "classification": "rank classification, summed log-likelihood of each option incl. EOS (also per token, per char)",

@@ -137,7 +137,7 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
             t = template_for(pos, name, seed, n_templates) if template is None else template
             try:
                 raw = to_python(raw)
-                f = example_fields(name, raw)
+                f = example_fields(name, raw, count_wrapped=True)   # mock data: a wrapped label counted once
                 if f is None: continue
                 inputs, targets = render_format(name, raw, t, fmt, options)
                 ids = []
@@ -355,7 +355,8 @@ def source_of(records: Sequence[dict]) -> str:
 def read_task(name: str, split: str = "validation", sequence_length: dict | None = None, n: int | None = None,
               source: str = "tfds", shuffle: bool = False, seed: int | None = 0, num_examples: int = 8):
     """Examples of the registered task `name` as numpy dicts (a list), read from `source`: 'tfds' (refused, before
-    reading, when a dataset is not prepared) or 'mock' (TFDS mock data, `num_examples` per split)."""
+    reading, when a dataset is not prepared) or 'mock' (TFDS mock data, `num_examples` per split; its out-of-range
+    labels wrap, counted in `templates.WRAPPED_LABELS`)."""
     t = seqio.get_mixture_or_task(name)
     check_data(task_datasets(name), source, f"task {name!r}")
     def read():
@@ -363,7 +364,8 @@ def read_task(name: str, split: str = "validation", sequence_length: dict | None
                            trim_output_features=sequence_length is not None)
         return list(numpy_examples(ds.take(n) if n else ds))
     if source == "tfds": return read()
-    with tfds.testing.mock_data(num_examples=num_examples): return read()
+    from flan_nb.templates import mock_labels
+    with tfds.testing.mock_data(num_examples=num_examples), mock_labels(): return read()
 
 def preview(name: str, split: str = "validation", n: int = 2, source: str = "tfds") -> list[dict]:
     "The first `n` examples of task `name` as text (inputs, targets and the bookkeeping features)."

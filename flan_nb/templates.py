@@ -4,17 +4,17 @@
 
 # %% ../nbs/01_templates.ipynb #439f7397
 from __future__ import annotations
-import importlib, string
+import collections, contextlib, importlib, string, threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from . import use_widgets
-from .catalog import CLUSTERS, DATASETS, N_TEMPLATES, get_dataset, is_on_disk, load_examples, to_python
+from .catalog import CLUSTERS, DATASETS, N_TEMPLATES, generated, get_dataset, is_on_disk, load_examples, to_python
 
 # %% auto #0
-__all__ = ['PROMPT_MODULES', 'TEMPLATES', 'FILLER_OPTIONS', 'TemplateError', 'parse_pattern', 'fill', 'Template', 'options_block',
-           'PromptSet', 'register', 'sample_example', 'prompt_set', 'unique_texts', 'label_index', 'choices',
-           'distractor', 'example_fields', 'render', 'has_options', 'check_dataset', 'shared_templates',
-           'rendered_examples', 'show_examples']
+__all__ = ['PROMPT_MODULES', 'TEMPLATES', 'FILLER_OPTIONS', 'WRAPPED_LABELS', 'TemplateError', 'parse_pattern', 'fill',
+           'Template', 'options_block', 'PromptSet', 'register', 'sample_example', 'prompt_set', 'unique_texts',
+           'LabelError', 'mock_labels', 'label_index', 'choices', 'distractor', 'example_fields', 'render',
+           'has_options', 'check_dataset', 'shared_templates', 'rendered_examples', 'show_examples']
 
 # %% ../nbs/01_templates.ipynb #a4fed26e
 class TemplateError(ValueError):
@@ -166,10 +166,29 @@ def unique_texts(texts) -> list[str]:
         if t and t not in out: out.append(t)
     return out
 
+class LabelError(ValueError):
+    "A label outside its valid range: refused on real data; wrapped (and counted) only while TFDS mock data is read."
+
+_MOCK_LABELS = {"depth": 0}          # > 0 while TFDS mock data is read (`mock_labels`); global: tf.data's threads see it
+_WRAPS = threading.local()           # wrapped labels counted by this thread (field functions run in tf.data's threads)
+_WRAPS_LOCK = threading.Lock()
+WRAPPED_LABELS: collections.Counter = collections.Counter()   # dataset -> examples read whose mock label wrapped
+
+@contextlib.contextmanager
+def mock_labels():
+    "While TFDS mock data is read: out-of-range labels wrap instead of raising `LabelError`, counted in `WRAPPED_LABELS`."
+    _MOCK_LABELS["depth"] += 1
+    try: yield
+    finally: _MOCK_LABELS["depth"] -= 1
+
 def label_index(label, n: int, base: int = 0) -> int:
-    "Index of the gold choice among `n` from a TFDS `label` counted from `base`; out-of-range (mock) labels wrap."
+    """Index of the gold choice among `n` from a TFDS `label` counted from `base`. Out of range: `LabelError`, except
+    under `mock_labels` (TFDS mock data draws such labels), where it wraps and is counted."""
     i = int(label) - base
-    return i if 0 <= i < n else int(label) % max(n, 1)
+    if 0 <= i < n: return i
+    if not _MOCK_LABELS["depth"]: raise LabelError(f"label {int(label)} is outside the valid range {base}..{base + n - 1}")
+    _WRAPS.n = getattr(_WRAPS, "n", 0) + 1
+    return int(label) % max(n, 1)
 
 def choices(texts, gold: int) -> tuple[list[str], str]:
     "Distinct non-empty choices (the gold one always kept) and the gold text, padded to two with `FILLER_OPTIONS`."
@@ -186,13 +205,19 @@ def distractor(options, answer: str) -> str:
     return next(o for o in options if o != answer)
 
 # %% ../nbs/01_templates.ipynb #31aad4f6
-def example_fields(name: str, example: Mapping) -> dict | None:
-    "The template fields of one TFDS `example` of dataset `name` (None if the dataset filters it out), checked."
+def example_fields(name: str, example: Mapping, count_wrapped: bool = False) -> dict | None:
+    """The template fields of one TFDS `example` of dataset `name` (None if the dataset filters it out), checked.
+    `count_wrapped`: add the example to `WRAPPED_LABELS` if a label of it wrapped (the reader's one call per example)."""
     spec, ps = get_dataset(name), prompt_set(name)
+    wrapped = getattr(_WRAPS, "n", 0)
     try: f = ps.fields(to_python(dict(example)))
+    except LabelError as e:
+        raise TemplateError(f"{name}: {e}; is this a labelled split of {spec.tfds_name}?") from None
     except Exception as e:
         raise TemplateError(f"{name}: the field function failed on this example ({type(e).__name__}: {e}); "
                             f"is it an example of {spec.tfds_name} with its TFDS feature names?") from e
+    if count_wrapped and getattr(_WRAPS, "n", 0) > wrapped:
+        with _WRAPS_LOCK: WRAPPED_LABELS[name] += 1
     if f is None: return None
     if not isinstance(f, dict): raise TemplateError(f"field function of {name!r} returned {type(f).__name__}, not a dict")
     if spec.kind == "classification":
@@ -224,29 +249,31 @@ def has_options(name: str, template_index: int) -> bool:
 def check_dataset(name: str, n: int = 4, mock: bool | None = True, splits: Sequence[str] = ("train", "test")) -> dict:
     "Render every template of `name` on `n` examples per split and check them; returns counts, raises on a problem."
     spec, ts = get_dataset(name), TEMPLATES[name]
+    mock = (not is_on_disk(name) if mock is None else mock) and generated(name) is None   # generated data is never mock
     rendered = kept = 0
-    for split in splits:
-        if name == "wsc273" and split != "test": continue  # evaluation only
-        examples, _ = load_examples(name, split, n=n, mock=mock)
-        for ex in examples:
-            f = example_fields(name, ex)
-            if f is None: continue
-            kept += 1
-            seen = set()
-            for i, t in enumerate(ts):
-                where = f"{name} template {i} on a {split} example"
-                inputs, targets = render(name, ex, i)
-                if not inputs.strip(): raise AssertionError(f"{where}: empty input")
-                if inputs in seen: raise AssertionError(f"{where}: renders the same input as an earlier template")
-                seen.add(inputs)
-                want = has_options(name, i)
-                if want and not inputs.endswith("\n\n" + options_block(f["options"])):
-                    raise AssertionError(f"{where}: the input does not end with the OPTIONS block")
-                if not want and "OPTIONS:" in inputs:
-                    raise AssertionError(f"{where}: an OPTIONS block in a template that should not have one")
-                if want and targets != f["answer"]:
-                    raise AssertionError(f"{where}: a classification target must be the answer option, got {targets!r}")
-                rendered += 1
+    with mock_labels() if mock else contextlib.nullcontext():
+        for split in splits:
+            if name == "wsc273" and split != "test": continue  # evaluation only
+            examples, _ = load_examples(name, split, n=n, mock=mock)
+            for ex in examples:
+                f = example_fields(name, ex)
+                if f is None: continue
+                kept += 1
+                seen = set()
+                for i, t in enumerate(ts):
+                    where = f"{name} template {i} on a {split} example"
+                    inputs, targets = render(name, ex, i)
+                    if not inputs.strip(): raise AssertionError(f"{where}: empty input")
+                    if inputs in seen: raise AssertionError(f"{where}: renders the same input as an earlier template")
+                    seen.add(inputs)
+                    want = has_options(name, i)
+                    if want and not inputs.endswith("\n\n" + options_block(f["options"])):
+                        raise AssertionError(f"{where}: the input does not end with the OPTIONS block")
+                    if not want and "OPTIONS:" in inputs:
+                        raise AssertionError(f"{where}: an OPTIONS block in a template that should not have one")
+                    if want and targets != f["answer"]:
+                        raise AssertionError(f"{where}: a classification target must be the answer option, got {targets!r}")
+                    rendered += 1
     if kept == 0: raise AssertionError(f"{name}: every example was filtered out; cannot check the templates")
     sample = sample_example(name)
     if example_fields(name, sample) is None: raise AssertionError(f"{name}: the sample example is filtered out")
@@ -264,15 +291,17 @@ def shared_templates() -> dict[Template, list[str]]:
 def rendered_examples(name: str, n: int = 3, mock: bool | None = None, split: str = "train") -> tuple[list[dict], str]:
     "Every template of `name` rendered on `n` examples: a list of records, and the data source."
     if mock is None: mock = not is_on_disk(name)
+    mock = mock and generated(name) is None              # generated data is never mock
     examples, source = load_examples(name, split, n=n, mock=mock)
     if mock and prompt_set(name).sample is not None:  # lead with the readable hand-written example
         examples, source = [sample_example(name)] + examples[:n - 1], f"its hand-written sample and {source}"
     rows = []
-    for j, ex in enumerate(examples):
-        if example_fields(name, ex) is None: continue
-        for i, t in enumerate(TEMPLATES[name]):
-            inputs, targets = render(name, ex, i)
-            rows.append({"example": j, "template": i, "turned_around": t.turned_around, "inputs": inputs, "targets": targets})
+    with mock_labels() if mock else contextlib.nullcontext():
+        for j, ex in enumerate(examples):
+            if example_fields(name, ex) is None: continue
+            for i, t in enumerate(TEMPLATES[name]):
+                inputs, targets = render(name, ex, i)
+                rows.append({"example": j, "template": i, "turned_around": t.turned_around, "inputs": inputs, "targets": targets})
     return rows, source
 
 def _format_row(r) -> str:

@@ -495,6 +495,8 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
     cfg = ml_collections.ConfigDict(config.to_dict())
     _check_config(cfg)
     plan = data_plan(cfg.data) if data is None else []   # missing TFDS data stops the run here, before any slow work
+    mock = [r["dataset"] for r in plan if r["source"] == "mock"]
+    if mock: from flan_nb.templates import WRAPPED_LABELS; wrapped0 = {d: WRAPPED_LABELS[d] for d in mock}
     d = cfg.distributed
     part.initialize_distributed(d.coordinator_address or None, d.num_processes if d.coordinator_address else None,
                                 d.process_id if d.coordinator_address else None, heartbeat_timeout_s=d.heartbeat_timeout_s)
@@ -616,6 +618,10 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
             bar.close(); writer.flush(); writer.close()
             if jsonl is not None: jsonl.close()
             if mngr is not None: mngr.wait_until_finished(); mngr.close()
+        if chief and mock:   # TFDS mock data draws some labels out of range: they wrapped, and the run says how many
+            w = {d: n for d in mock if (n := WRAPPED_LABELS[d] - wrapped0[d])}
+            print(f"flan_nb.train: TFDS mock data: {sum(w.values())} examples read had an out-of-range label, wrapped"
+                  + (f" ({', '.join(f'{d} {n}' for d, n in w.items())})" if w else ""))
         if chief and peak_src and history:
             print(f"flan_nb.train: step {history[-1]['step']}, loss {history[-1]['loss']:.4f} (MFU against {peak / 1e12:.3g} TFLOP/s/device, {peak_src})")
         model = nnx.merge(spec.graphdef, state["params"])

@@ -5,7 +5,7 @@
 # %% ../../nbs/01l_prompts_misc.ipynb #01c74683
 from __future__ import annotations
 import re, unicodedata
-from ..templates import Template, register
+from ..templates import Template, label_index, register
 
 # %% auto #0
 __all__ = ['COQA_TEMPLATES', 'COQA_SAMPLE', 'QUAC_TEMPLATES', 'QUAC_SAMPLE', 'TREC_OPTIONS', 'TREC_TEMPLATES', 'TREC_SAMPLE',
@@ -121,7 +121,7 @@ COLA_OPTIONS = ("unacceptable", "acceptable")
 
 def cola_fields(ex: dict) -> dict:
     "The sentence and its acceptability; label 0 = unacceptable."
-    return {"sentence": ex["sentence"], "options": list(COLA_OPTIONS), "answer": COLA_OPTIONS[ex["label"]]}
+    return {"sentence": ex["sentence"], "options": list(COLA_OPTIONS), "answer": COLA_OPTIONS[label_index(ex["label"], 2)]}
 
 COLA_TEMPLATES = [
     Template("Decide whether this is a well-formed English sentence.\n\n{sentence}", "{answer}"),
@@ -143,9 +143,10 @@ WIC_OPTIONS = ("different meanings", "the same meaning")
 
 def wic_fields(ex: dict) -> dict:
     "A word, two sentences, whether the word keeps its sense (label 1) and that relation in words."
+    k = label_index(ex["label"], 2)
     return {"word": ex["word"], "sentence1": ex["sentence1"], "sentence2": ex["sentence2"],
-            "relation": ("a different meaning than", "the same meaning as")[ex["label"]],
-            "options": list(WIC_OPTIONS), "answer": WIC_OPTIONS[ex["label"]]}
+            "relation": ("a different meaning than", "the same meaning as")[k],
+            "options": list(WIC_OPTIONS), "answer": WIC_OPTIONS[k]}
 
 WIC_TEMPLATES = [
     Template("Look at how \"{word}\" is used in each sentence below and say whether its sense matches.\n\n"

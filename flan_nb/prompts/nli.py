@@ -4,7 +4,7 @@
 
 # %% ../../nbs/01a_prompts_nli.ipynb #05c940c7
 from __future__ import annotations
-from ..templates import Template, register
+from ..templates import Template, label_index, register
 
 # %% auto #0
 __all__ = ['NLI3_OPTIONS', 'NLI3_VERDICTS', 'ANLI_TEMPLATES', 'ANLI_SAMPLE', 'CB_ORDER', 'CB_TEMPLATES', 'CB_SAMPLE',
@@ -19,6 +19,7 @@ NLI3_VERDICTS = ("definitely true", "possibly true but not certain", "definitely
 
 def three_way_fields(premise: str, hypothesis: str, k: int) -> dict:
     "Fields of a three-way pair whose relation `k` indexes `NLI3_OPTIONS` (0 true, 1 undetermined, 2 false)."
+    k = label_index(k, 3)
     return {"premise": premise, "hypothesis": hypothesis, "options": list(NLI3_OPTIONS),
             "answer": NLI3_OPTIONS[k], "verdict": NLI3_VERDICTS[k]}
 
@@ -53,7 +54,7 @@ CB_ORDER = (0, 2, 1)  # TFDS label -> index into NLI3_OPTIONS
 
 def cb_fields(ex: dict) -> dict:
     "CB `premise`/`hypothesis`; TFDS label 0 entailment, 1 contradiction, 2 neutral."
-    return three_way_fields(ex["premise"], ex["hypothesis"], CB_ORDER[ex["label"]])
+    return three_way_fields(ex["premise"], ex["hypothesis"], CB_ORDER[label_index(ex["label"], 3)])
 
 CB_TEMPLATES = [
     Template("{premise}\n\nFrom this, can we tell that \"{hypothesis}\" is true?", "{answer}"),
@@ -105,7 +106,7 @@ QNLI_RELATIONS = ("answers", "does not answer")
 
 def qnli_fields(ex: dict) -> dict:
     "QNLI `question`/`sentence`; label 0 = the sentence answers the question."
-    k = ex["label"]
+    k = label_index(ex["label"], 2)
     return {"question": ex["question"], "sentence": ex["sentence"], "options": list(QNLI_OPTIONS),
             "answer": QNLI_OPTIONS[k], "relation": QNLI_RELATIONS[k]}
 
@@ -133,7 +134,7 @@ RTE_RELATIONS = ("follows from", "does not follow from")
 
 def rte_fields(ex: dict) -> dict:
     "RTE `premise`/`hypothesis`; label 0 = entailment."
-    k = ex["label"]
+    k = label_index(ex["label"], 2)
     return {"premise": ex["premise"], "hypothesis": ex["hypothesis"], "options": list(RTE_OPTIONS),
             "answer": RTE_OPTIONS[k], "relation": RTE_RELATIONS[k]}
 
@@ -185,7 +186,7 @@ WNLI_RELATIONS = ("does not refer to", "refers to")
 
 def wnli_fields(ex: dict) -> dict:
     "WNLI `sentence1`/`sentence2`; label 1 = sentence2 (the pronoun resolved) follows from sentence1."
-    k = ex["label"]
+    k = label_index(ex["label"], 2)
     return {"sentence1": ex["sentence1"], "sentence2": ex["sentence2"], "options": list(WNLI_OPTIONS),
             "answer": WNLI_OPTIONS[k], "relation": WNLI_RELATIONS[k]}
 

@@ -5,7 +5,7 @@
 # %% ../../nbs/01h_prompts_paraphrase.ipynb #292cfb6e
 from __future__ import annotations
 import math
-from ..templates import Template, register
+from ..templates import Template, label_index, register
 
 # %% auto #0
 __all__ = ['YES_NO', 'MRPC_RELATIONS', 'MRPC_TEMPLATES', 'MRPC_SAMPLE', 'QQP_RELATIONS', 'QQP_TEMPLATES', 'QQP_SAMPLE',
@@ -20,7 +20,7 @@ MRPC_RELATIONS = ("reports something different from", "says the same thing as")
 
 def mrpc_fields(ex: dict) -> dict:
     "MRPC `sentence1`/`sentence2`; label 0 not equivalent, 1 equivalent."
-    k = ex["label"]
+    k = label_index(ex["label"], 2)
     return {"sentence1": ex["sentence1"], "sentence2": ex["sentence2"], "options": list(YES_NO),
             "answer": YES_NO[k], "relation": MRPC_RELATIONS[k]}
 
@@ -47,7 +47,7 @@ QQP_RELATIONS = ("asks something different from", "asks the same thing as")
 
 def qqp_fields(ex: dict) -> dict:
     "QQP `question1`/`question2`; label 0 not duplicate, 1 duplicate."
-    k = ex["label"]
+    k = label_index(ex["label"], 2)
     return {"question1": ex["question1"], "question2": ex["question2"], "options": list(YES_NO),
             "answer": YES_NO[k], "relation": QQP_RELATIONS[k]}
 
@@ -75,7 +75,7 @@ PAWS_RELATIONS = ("has a different meaning", "keeps the meaning")
 
 def paws_fields(ex: dict) -> dict:
     "PAWS `sentence1`/`sentence2`; label 0 different meaning, 1 paraphrase."
-    k = ex["label"]
+    k = label_index(ex["label"], 2)
     return {"sentence1": ex["sentence1"], "sentence2": ex["sentence2"], "options": list(YES_NO),
             "answer": YES_NO[k], "relation": PAWS_RELATIONS[k]}
 

@@ -5,7 +5,7 @@
 # %% ../../nbs/01b_prompts_reading_comprehension.ipynb #458be42e
 from __future__ import annotations
 import re
-from ..templates import Template, register, unique_texts
+from ..templates import Template, label_index, register, unique_texts
 
 # %% auto #0
 __all__ = ['BOOL_Q_TEMPLATES', 'BOOL_Q_SAMPLE', 'DROP_TEMPLATES', 'DROP_SAMPLE', 'MULTIRC_TEMPLATES', 'MULTIRC_SAMPLE',
@@ -82,7 +82,7 @@ def multirc_fields(ex: dict) -> dict:
     "Paragraph (markup removed), question and candidate answer; label 0 -> 'no', 1 -> 'yes'."
     opts = ["no", "yes"]
     return {"paragraph": clean_multirc(ex["paragraph"]), "question": ex["question"].strip(),
-            "candidate": ex["answer"].strip(), "options": opts, "answer": opts[ex["label"]]}
+            "candidate": ex["answer"].strip(), "options": opts, "answer": opts[label_index(ex["label"], len(opts))]}
 
 MULTIRC_TEMPLATES = [
     Template("{paragraph}\n\nQuestion: {question}\nProposed answer: {candidate}\n\nIs the proposed answer correct?",

@@ -5,7 +5,7 @@
 # %% ../../nbs/01g_prompts_sentiment.ipynb #32643c9b
 from __future__ import annotations
 import re
-from ..templates import Template, register
+from ..templates import Template, label_index, register
 
 # %% auto #0
 __all__ = ['SENTIMENTS', 'IMDB_TEMPLATES', 'IMDB_SAMPLE', 'SENTIMENT140_TEMPLATES', 'SENTIMENT140_SAMPLE', 'SST2_TEMPLATES',
@@ -24,7 +24,7 @@ def clean_imdb(text: str) -> str:
 
 def imdb_fields(ex: dict) -> dict:
     "Review text; label 0 = neg, 1 = pos."
-    return {"review": clean_imdb(ex["text"]), "options": SENTIMENTS, "answer": SENTIMENTS[ex["label"]]}
+    return {"review": clean_imdb(ex["text"]), "options": SENTIMENTS, "answer": SENTIMENTS[label_index(ex["label"], len(SENTIMENTS))]}
 
 IMDB_TEMPLATES = [
     Template("Here is a review of a film:\n{review}\n\nWhat overall attitude toward the movie does the writer express?", "{answer}"),
@@ -71,7 +71,7 @@ register("sentiment140", sentiment140_fields, SENTIMENT140_TEMPLATES, sample=SEN
 # %% ../../nbs/01g_prompts_sentiment.ipynb #c880c704
 def sst2_fields(ex: dict) -> dict:
     "Review sentence; label 0 = negative, 1 = positive."
-    return {"sentence": ex["sentence"].strip(), "options": SENTIMENTS, "answer": SENTIMENTS[ex["label"]]}
+    return {"sentence": ex["sentence"].strip(), "options": SENTIMENTS, "answer": SENTIMENTS[label_index(ex["label"], len(SENTIMENTS))]}
 
 SST2_TEMPLATES = [
     Template("Fragment of a film critique: \"{sentence}\"\nWhat sentiment does this fragment express?", "{answer}"),
@@ -96,7 +96,7 @@ def clean_yelp(text: str) -> str:
 
 def yelp_fields(ex: dict) -> dict:
     "Review text; label 0 (class '1') = negative, 1 (class '2') = positive."
-    return {"review": clean_yelp(ex["text"]), "options": SENTIMENTS, "answer": SENTIMENTS[ex["label"]]}
+    return {"review": clean_yelp(ex["text"]), "options": SENTIMENTS, "answer": SENTIMENTS[label_index(ex["label"], len(SENTIMENTS))]}
 
 YELP_TEMPLATES = [
     Template("Business review: {review}\nHow did the customer feel about their experience?", "{answer}"),

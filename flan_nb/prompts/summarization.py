@@ -4,7 +4,7 @@
 
 # %% ../../nbs/01k_prompts_summarization.ipynb #ef8bb685
 from __future__ import annotations
-from ..templates import Template, register
+from ..templates import Template, label_index, register
 
 # %% auto #0
 __all__ = ['AESLC_TEMPLATES', 'AESLC_SAMPLE', 'AG_NEWS_OPTIONS', 'AG_NEWS_TEMPLATES', 'AG_NEWS_SAMPLE', 'CNN_DAILYMAIL_TEMPLATES',
@@ -42,7 +42,7 @@ AG_NEWS_OPTIONS = ("World", "Sports", "Business", "Science/Tech")  # TFDS label 
 def ag_news_fields(ex: dict) -> dict:
     "Headline and description; label 0..3 indexes `AG_NEWS_OPTIONS`."
     opts = list(AG_NEWS_OPTIONS)
-    return {"title": ex["title"], "text": ex["description"], "options": opts, "answer": opts[ex["label"]]}
+    return {"title": ex["title"], "text": ex["description"], "options": opts, "answer": opts[label_index(ex["label"], len(opts))]}
 
 AG_NEWS_TEMPLATES = [
     Template("{title}\n\n{text}\n\nWhich section of a newspaper would this story run in?", "{answer}"),
