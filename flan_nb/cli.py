@@ -28,6 +28,8 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override one setting, e.g. --set train.steps=100 --set mesh.fsdp=4 (repeatable)")
     tr.add_argument("--workdir", help="where checkpoints, logs and config.json go (same as --set workdir=...)")
+    tr.add_argument("--plan", action="store_true",
+                    help="print the per-device memory plan (flan_nb.memory) and exit without training; status 1 if it does not fit")
     tr.set_defaults(fn=lambda a: cmd_train(a))
     ev = sub.add_parser("eval", help="zero-/few-shot evaluation of a held-out cluster (flan_nb.evaluation)")
     src = ev.add_mutually_exclusive_group(required=True)
@@ -136,10 +138,15 @@ def cmd_templates(args) -> int:
 
 # %% ../nbs/99_cli.ipynb #b2947223
 def cmd_train(args) -> int:
-    "Train from a config file and overrides."
+    "Train from a config file and overrides (or with `--plan`, print its memory plan)."
     from flan_nb.trainer import load_config, train
     overrides = list(args.set) + ([f"workdir={args.workdir}"] if args.workdir else [])
     cfg = load_config(args.config, overrides)
+    if args.plan:
+        from flan_nb.memory import plan
+        p = plan(cfg)
+        print(p)
+        return 1 if p.fits is False else 0
     try: result = train(cfg)
     except FloatingPointError as e:
         print(f"flan-nb train: error: {e}", file=sys.stderr); return 1

@@ -52,6 +52,8 @@ def default_config() -> ml_collections.ConfigDict:
         adafactor_parameter_scale=False))
     c.train = ml_collections.ConfigDict(dict(steps=100, z_loss=0.0, log_every=10, progress=True, peak_flops=0.0,
                                              print_config=True,  # print_config: the mesh and config at start
+                                             memory_gb=0.0,      # per-device budget of the memory plan (07a_memory) checked
+                                                                 # at start; 0: the device's own limit (none on a CPU); < 0: off
                                              loss_normalization="tokens"))  # or "examples": each example counts once
     c.checkpoint = ml_collections.ConfigDict(dict(every=100, keep=3, use_async=True, resume=True))
     c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1, num_devices=0))  # num_devices 0 = all
@@ -525,6 +527,8 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
         raise ValueError(f"rows of {cfg.data.inputs_length} + {cfg.data.targets_length} = {row_len} tokens do not fit the "
                          f"model's max_seq_len {mcfg.max_seq_len}: set model.overrides.max_seq_len >= {row_len}, or "
                          "shorten data.inputs_length/targets_length")
+    from flan_nb.memory import check, plan as memory_plan
+    mem = check(memory_plan(cfg, mcfg, n_dev))            # a run that cannot fit stops here, before its state exists
     tx, sched = optimizer(cfg.optimizer, cfg.train.steps)
     spec, init = state_spec(mcfg, tx, sched, mesh, rules, cfg.seed)
     step_fn = make_step(spec, cfg.train.z_loss, cfg.optimizer.accumulation_steps, cfg.train.loss_normalization)
@@ -537,6 +541,8 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
     if chief:
         if data is None and cfg.data.mixture != "synthetic": print(f"flan_nb.train: {describe_data(plan, cfg.data.mixture)}")
         if cfg.train.print_config:
+            print(f"flan_nb.train: memory plan {mem.total / 1e9:.3g} GB per device (budget: "
+                  f"{'none' if mem.budget is None else f'{mem.budget / 1e9:.3g} GB'}, {mem.budget_source})")
             print(f"flan_nb.train: {jax.process_count()} process(es), mesh {dict(mesh.shape)} on {jax.devices()[0].platform}; config:")
             print(cfg)
         if workdir is not None:

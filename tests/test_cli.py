@@ -75,3 +75,13 @@ def test_train_from_a_config_file_and_again_from_its_config_json(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     steps = [__import__("json").loads(l)["step"] for l in (wd / "metrics.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3, 4, 5]
+
+def test_train_plan_and_a_run_that_cannot_fit(tmp_path):
+    "`flan-nb train --plan` prints the memory plan and trains nothing; a run over its budget stops at start in one line."
+    r = flan_nb("train", "--plan", "--workdir", str(tmp_path / "plan"), "--set", "mesh.num_devices=1")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "peak (estimate)" in r.stdout and "saved activations" in r.stdout and not (tmp_path / "plan").exists()
+    r = flan_nb("train", "--workdir", str(tmp_path / "run"), "--set", "data.mixture=synthetic", "--set", "train.memory_gb=0.01")
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0, r.stderr[-3000:]
+    assert "over the budget of 0.01 GB (train.memory_gb)" in r.stderr and "data.batch_size" in r.stderr, r.stderr
+    assert not (tmp_path / "run").exists()
