@@ -410,7 +410,7 @@ def load_examples(name: str, split: str = "train", n: int = 3, mock: bool | None
             ds = tfds.load(spec.tfds_name, split=tfds_split)
         source = f"mock data (real {spec.tfds_name} schema, random values)"
     else:
-        ds = tfds.load(spec.tfds_name, split=tfds_split, data_dir=data_dir())
+        ds = tfds.load(spec.tfds_name, split=tfds_split, data_dir=data_dir(), download=False)  # never on its own
         source = f"TFDS {spec.tfds_name} {tfds_split}"
     return [to_python(ex) for ex in tfds.as_numpy(ds.take(n))], source
 

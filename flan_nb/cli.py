@@ -9,7 +9,8 @@ from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, get_cluster, get_datase
 
 # %% auto #0
 __all__ = ['parser', 'quiet_tensorflow', 'user_error', 'main', 'format_table', 'catalog_rows', 'cmd_catalog', 'cmd_templates',
-           'cmd_train', 'cmd_eval', 'demo_sample', 'cmd_samples', 'cmd_demo', 'cmd_experiment', 'cmd_figures']
+           'cmd_data_status', 'cmd_data_prepare', 'cmd_train', 'cmd_eval', 'demo_sample', 'cmd_samples', 'cmd_demo',
+           'cmd_experiment', 'cmd_figures']
 
 # %% ../nbs/99_cli.ipynb #bf225249
 def parser() -> argparse.ArgumentParser:
@@ -21,8 +22,24 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("templates", help="every template of DATASET rendered on sample examples")
     t.add_argument("dataset")
     t.add_argument("-n", type=int, default=2, help="number of examples (default 2)")
-    t.add_argument("--mock", action="store_true", help="use TFDS mock data even if the real data is on disk")
+    t.add_argument("--mock", action="store_true", help="render on TFDS mock data (random values) even if the real data is "
+                   "prepared (without --mock, data that is not prepared falls back to mock data, said in the first line)")
     t.set_defaults(fn=lambda a: cmd_templates(a))  # looked up when called: the commands are defined below
+    dt = sub.add_parser("data", help="the TFDS data: which datasets are prepared (status), and preparing them (prepare)")
+    dsub = dt.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ds = dsub.add_parser("status", help="every TFDS dataset: prepared or not, split sizes, size on disk, manual downloads")
+    ds.add_argument("--cluster", help="only this cluster")
+    ds.add_argument("--data-dir", help="the TFDS data folder (default: $TFDS_DATA_DIR, else TFDS's default)")
+    ds.set_defaults(fn=lambda a: cmd_data_status(a))
+    dp = dsub.add_parser("prepare", help="prepare TFDS datasets (download_and_prepare): resumable, one line per failure")
+    which = dp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--cluster", help="every dataset of this cluster")
+    which.add_argument("--datasets", help="catalog names separated by commas, e.g. rte,cb")
+    which.add_argument("--all", action="store_true", help="every dataset of the catalog")
+    dp.add_argument("--data-dir", help="the TFDS data folder (default: $TFDS_DATA_DIR, else TFDS's default)")
+    dp.add_argument("--manual-dir", help="where files downloaded by hand are, one folder per TFDS builder "
+                    "(default: DATA_DIR/downloads/manual)")
+    dp.set_defaults(fn=lambda a: cmd_data_prepare(a))
     tr = sub.add_parser("train", help="instruction-tune a model (flan_nb.trainer.train) from a config")
     tr.add_argument("--config", help="a .py file defining get_config() or a run's config.json (default: the defaults)")
     tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -136,6 +153,53 @@ def cmd_templates(args) -> int:
     show_examples(args.dataset, n=args.n, mock=True if args.mock else None, widget=False)
     return 0
 
+# %% ../nbs/99_cli.ipynb #852fb932
+def _size(n: int) -> str:
+    import tensorflow_datasets as tfds
+    return str(tfds.core.units.Size(int(n))) if n else "-"
+
+def _where(data_dir: str | None) -> str:
+    "The TFDS data folder that `data_dir` (or, if None, runs) means."
+    import tensorflow_datasets as tfds
+    from flan_nb.catalog import data_dir as runs_dir
+    return data_dir or runs_dir() or tfds.core.constants.DATA_DIR
+
+def cmd_data_status(args) -> int:
+    "Print which TFDS datasets are prepared, their split sizes and size on disk, and what must be downloaded by hand."
+    from flan_nb.data import data_status, leftovers
+    if args.cluster: get_cluster(args.cluster)
+    st = data_status(args.cluster, args.data_dir)
+    rows = [{"cluster": r.cluster, "dataset": r.dataset, "tfds": r.tfds, "prepared": "yes" if r.on_disk else "no",
+             "splits": " ".join(f"{k}={v}" for k, v in r.splits.items()) or "-", "disk": _size(r.disk_bytes),
+             "manual": "yes" if r.manual else ""} for r in st.itertuples()]
+    print(format_table(rows, ["cluster", "dataset", "tfds", "prepared", "splits", "disk", "manual"]))
+    print(f"\n{int(st.on_disk.sum())} of {len(st)} datasets prepared in {_where(args.data_dir)}"
+          + (f" ({_size(st.disk_bytes.sum())} on disk)" if st.on_disk.any() else ""))
+    for r in st.itertuples():
+        if r.manual and not r.on_disk: print(f"{r.dataset}: download by hand into {r.manual_dir}: {r.manual}")
+        if r.leftover_bytes:
+            print(f"{r.dataset}: a killed preparation left {_size(r.leftover_bytes)} (never read as prepared); delete "
+                  + " ".join(map(str, leftovers(r.dataset, args.data_dir))))
+    if not st.on_disk.all():
+        print(f"prepare them with `flan-nb data prepare {f'--cluster {args.cluster}' if args.cluster else '--all'}"
+              + (f" --data-dir {args.data_dir}`" if args.data_dir else "`") + " (prepared ones are skipped)")
+    return 0
+
+def cmd_data_prepare(args) -> int:
+    "Prepare the named TFDS datasets; one line per failure, status 1 if any failed."
+    from pathlib import Path
+    from flan_nb.data import prepare, select_datasets
+    names = select_datasets(args.cluster, args.datasets, args.all)     # every name is checked before any work
+    for flag, path in (("--data-dir", args.data_dir), ("--manual-dir", args.manual_dir)):
+        if path and Path(path).exists() and not Path(path).is_dir(): raise ValueError(f"{flag} {path!r} is a file, not a folder")
+    res = prepare(names, args.data_dir, args.manual_dir)
+    n = res.result.value_counts()
+    print(f"{n.get('prepared', 0)} prepared, {n.get('skipped', 0)} already prepared, {n.get('failed', 0)} failed "
+          f"(TFDS datasets, in {_where(args.data_dir)})")
+    if os.path.abspath(_where(args.data_dir)) != os.path.abspath(_where(None)):
+        print(f"runs read {_where(None)}: set TFDS_DATA_DIR={args.data_dir} to read what is prepared here")
+    return 1 if n.get("failed", 0) else 0
+
 # %% ../nbs/99_cli.ipynb #b2947223
 def cmd_train(args) -> int:
     "Train from a config file and overrides (or with `--plan`, print its memory plan)."
@@ -190,7 +254,7 @@ def demo_sample(cluster: str, real: bool | None = None, width: int = 700) -> str
     if real:
         examples, source = load_examples(name, "test" if name == "wsc273" else "train", n=8, mock=False)
         ex = next(e for e in examples if example_fields(name, e) is not None)
-    else: ex, source = sample_example(name), "its hand-written sample (the TFDS data is not on disk)"
+    else: ex, source = sample_example(name), f"its hand-written sample (the TFDS data is not prepared: `flan-nb data prepare --datasets {name}`)"
     ts = TEMPLATES[name]
     picks = [0] + ([len(ts) - 1] if ts[-1].turned_around else [])
     parts = [f"== {CLUSTER_TITLES[cluster]} ({len(CLUSTERS[cluster])} datasets) | {name}, {source}"]

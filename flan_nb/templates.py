@@ -11,8 +11,8 @@ from . import use_widgets
 from .catalog import CLUSTERS, DATASETS, N_TEMPLATES, generated, get_dataset, is_on_disk, load_examples, to_python
 
 # %% auto #0
-__all__ = ['PROMPT_MODULES', 'TEMPLATES', 'FILLER_OPTIONS', 'WRAPPED_LABELS', 'TemplateError', 'parse_pattern', 'fill',
-           'Template', 'options_block', 'PromptSet', 'register', 'sample_example', 'prompt_set', 'unique_texts',
+__all__ = ['PROMPT_MODULES', 'TEMPLATES', 'FILLER_OPTIONS', 'WRAPPED_LABELS', 'NOT_PREPARED', 'TemplateError', 'parse_pattern',
+           'fill', 'Template', 'options_block', 'PromptSet', 'register', 'sample_example', 'prompt_set', 'unique_texts',
            'LabelError', 'mock_labels', 'label_index', 'choices', 'distractor', 'example_fields', 'render',
            'has_options', 'check_dataset', 'shared_templates', 'rendered_examples', 'show_examples']
 
@@ -288,13 +288,22 @@ def shared_templates() -> dict[Template, list[str]]:
     return {t: ns for t, ns in by.items() if len(set(ns)) > 1}
 
 # %% ../nbs/01_templates.ipynb #580ca7c7
+NOT_PREPARED = "TFDS MOCK DATA, NOT THE REAL DATA (not prepared: `flan-nb data prepare --datasets {name}`)"
+
 def rendered_examples(name: str, n: int = 3, mock: bool | None = None, split: str = "train") -> tuple[list[dict], str]:
-    "Every template of `name` rendered on `n` examples: a list of records, and the data source."
+    """Every template of `name` rendered on `n` examples: a list of records, and where the examples come from (the
+    real data when prepared; else, or with `mock=True`, the hand-written sample and TFDS mock data)."""
+    asked = mock is not None
+    if mock is False and generated(name) is None and not is_on_disk(name):
+        raise ValueError(f"{name}: the TFDS data is not prepared; prepare it with `flan-nb data prepare --datasets {name}`, "
+                         "or pass mock=True for TFDS mock data (random values)")
     if mock is None: mock = not is_on_disk(name)
     mock = mock and generated(name) is None              # generated data is never mock
     examples, source = load_examples(name, split, n=n, mock=mock)
     if mock and prompt_set(name).sample is not None:  # lead with the readable hand-written example
         examples, source = [sample_example(name)] + examples[:n - 1], f"its hand-written sample and {source}"
+    if mock and not asked:                               # not asked for: said first, loudly, with the way out
+        source = f"{NOT_PREPARED.format(name=name)}: {source}"
     rows = []
     with mock_labels() if mock else contextlib.nullcontext():
         for j, ex in enumerate(examples):

@@ -5,8 +5,8 @@ import pytest
 
 EXE = shutil.which("flan-nb", path=str(Path(sys.executable).parent)) or shutil.which("flan-nb")
 
-def flan_nb(*args, timeout=300):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+def flan_nb(*args, timeout=300, **env_vars):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env_vars}
     return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 def test_console_script_installed():
@@ -29,6 +29,36 @@ def test_unknown_dataset_is_one_clear_line():
     r = flan_nb("templates", "imdb")
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "unknown dataset 'imdb'" in r.stderr and "imdb_reviews" in r.stderr
+
+def test_templates_say_mock_data_first_when_the_data_is_not_prepared(tmp_path):
+    r = flan_nb("templates", "rte", "-n", "1", TFDS_DATA_DIR=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("rte: 10 templates on 1 examples from TFDS MOCK DATA, NOT THE REAL DATA (not prepared: "
+                               "`flan-nb data prepare --datasets rte`)"), r.stdout[:300]
+
+def test_data_prepare_then_status(tmp_path):
+    "Offline: SAMSum prepared from files in its manual folder, Newsroom's missing (one line, status 1), then the table."
+    import json
+    data, manual = tmp_path / "tfds", tmp_path / "tfds" / "downloads" / "manual" / "samsum"
+    manual.mkdir(parents=True)
+    for f, ids in (("train.json", range(4)), ("val.json", range(4, 6)), ("test.json", range(6, 7))):
+        (manual / f).write_text(json.dumps([{"id": f"d{i}", "dialogue": f"A: {i}?\nB: ok", "summary": f"{i}."} for i in ids]))
+    r = flan_nb("data", "prepare", "--datasets", "newsroom,samsum", "--data-dir", str(data))
+    assert r.returncode == 1, r.stderr[-2000:]
+    failures = [l for l in r.stdout.splitlines() if l.startswith("newsroom (newsroom:1.0.0): ")]
+    assert len(failures) == 1 and "manual download needed: put its files in " in failures[0], r.stdout
+    assert f"samsum (samsum:1.0.0): prepared in {data}/samsum/1.0.0" in r.stdout.splitlines(), r.stdout
+    r = flan_nb("data", "status", "--cluster", "summarization", TFDS_DATA_DIR=str(data))   # the folder runs read
+    assert r.returncode == 0, r.stderr[-2000:]
+    row = next(l.split() for l in r.stdout.splitlines() if l.split()[1:2] == ["samsum"])
+    assert row[:7] == ["summarization", "samsum", "samsum:1.0.0", "yes", "train=4", "validation=2", "test=1"], row
+    assert f"1 of 11 datasets prepared in {data}" in r.stdout, r.stdout
+
+def test_data_prepare_bad_name_is_one_line(tmp_path):
+    r = flan_nb("data", "prepare", "--datasets", "rte,snlii", "--data-dir", str(tmp_path / "d"))
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0, r.stderr
+    assert "unknown dataset 'snlii'" in r.stderr and "'snli'" in r.stderr
+    assert not (tmp_path / "d").exists()
 
 def test_samples_cover_every_cluster():
     from flan_nb.catalog import CLUSTER_TITLES
