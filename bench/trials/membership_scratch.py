@@ -3,11 +3,10 @@ the answer Yes/No (was the query among the tokens?); trained alone, then scored 
 usage: [FIRST=1] [LO=4 HI=40] python bench/trials/membership_scratch.py OUT STEPS LEARNING_RATE [TOKENS]
 FIRST=1 puts the query before the tokens (marker, query, tokens, marker -> answer); TOKENS (default 2048) is the
 range the tokens are drawn from (ids 10..TOKENS-1)."""
-import os, sys, shutil, numpy as np, jax.numpy as jnp
+import os, sys, numpy as np, jax.numpy as jnp
 from pathlib import Path
-from flan_nb import mini
-from flan_nb.demo import demo_config, run_configs
-from flan_nb.trainer import train, decoder_rows, place, restore_model
+from flan_nb.trainer import decoder_rows, place
+from alone import train_alone
 
 out, steps, lr = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 tokens = int(sys.argv[4]) if len(sys.argv) > 4 else 2048
@@ -31,15 +30,7 @@ def rows(n, length, seed):
                 at, seg = place(b, r, at, seg, seq, n_inputs=len(seq) - 1), seg + 1
         yield b
 
-c = demo_config(); c.out = str(out)
-vocab = mini.mini_vocab(vocab_size=c.vocab_size)
-out.mkdir(parents=True, exist_ok=True); shutil.copy(vocab.sentencepiece_model_file, out / "vocab.model")
-w = run_configs(c, f"spm:{out / 'vocab.model'}")["warmup"]
-w.workdir, w.train.progress, w.data.batch_size = str(out / "run"), False, 16
-w.train.steps = w.optimizer.decay_steps = steps
-w.optimizer.learning_rate = lr
-train(w, data=rows(16, 128, 1))
-model, _, _ = restore_model(w.workdir)
+model = train_alone(out, rows(16, 128, 1), steps, lr, None)
 rng = np.random.default_rng(99)
 right = [bool((lambda lg: (lg[YES] > lg[NO]) == (i % 2 == 0))(model(jnp.asarray(item(rng, i % 2 == 0)[None]))[0, -1])) for i in range(100)]
 print(f"membership accuracy {100 * np.mean(right):.1f} (chance 50)")

@@ -4,11 +4,10 @@ only (about 64 labels a row instead of one). Trained alone from scratch with the
 accuracy on fresh rows (the constant answer scores the share of the majority flag, printed beside it).
 usage: [INIT=WORKDIR] python bench/trials/seen_before.py OUT STEPS LEARNING_RATE [POOL]
 INIT starts from a trained work directory (e.g. a demo's warmup, whose model copies) instead of from scratch."""
-import os, sys, shutil, numpy as np, jax.numpy as jnp
+import os, sys, numpy as np, jax.numpy as jnp
 from pathlib import Path
-from flan_nb import mini
-from flan_nb.demo import demo_config, run_configs
-from flan_nb.trainer import train, decoder_rows, restore_model
+from flan_nb.trainer import decoder_rows
+from alone import train_alone
 
 out, steps, lr = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 pool = int(sys.argv[4]) if len(sys.argv) > 4 else 80
@@ -36,16 +35,7 @@ def batches(n, seed):
             b["decoder_loss_weights"][r] = flags
         yield b
 
-c = demo_config(); c.out = str(out)
-vocab = mini.mini_vocab(vocab_size=c.vocab_size)
-out.mkdir(parents=True, exist_ok=True); shutil.copy(vocab.sentencepiece_model_file, out / "vocab.model")
-w = run_configs(c, f"spm:{out / 'vocab.model'}")["warmup"]
-w.workdir, w.train.progress, w.data.batch_size = str(out / "run"), False, 16
-w.train.steps = w.optimizer.decay_steps = steps
-w.optimizer.learning_rate = lr
-if os.environ.get("INIT"): w.model.init_from = os.environ["INIT"]
-train(w, data=batches(16, 1))
-model, _, _ = restore_model(w.workdir)
+model = train_alone(out, batches(16, 1), steps, lr, os.environ.get("INIT"))
 rng = np.random.default_rng(99)
 seqs = [row(rng)[0] for _ in range(32)]
 x = np.stack([np.concatenate([[0], s[:-1]]) for s in seqs])
