@@ -14,7 +14,7 @@ from .tasks import FORMATS, task, task_name
 
 # %% auto #0
 __all__ = ['RATE_CAP', 'FIGURE6_ORDER', 'FIGURE6_HELDOUT', 'CONVERSATIONAL_QA', 'rate', 'excluded_clusters', 'training_datasets',
-           'mixture_name', 'flan_mixture', 'eval_tasks', 'check_no_leak', 'heldout_mixture', 'cluster_count_datasets',
+           'mixture_name', 'flan_mixture', 'check_no_leak', 'heldout_mixture', 'cluster_count_datasets',
            'cluster_count_mixture', 'mixture_table', 'cluster_table', 'heldout_summary', 'show_mixtures']
 
 # %% ../nbs/03_mixtures.ipynb #b210f6e6
@@ -70,16 +70,6 @@ def flan_mixture(heldout: str | None = None, clusters: Sequence[str] | None = No
     return name
 
 # %% ../nbs/03_mixtures.ipynb #140dc0f4
-def eval_tasks(cluster: str, scoring: bool = True, shots: int = 0, options: bool = True, collection: str = "flan") -> list[str]:
-    "The evaluation task names of a held-out cluster: per dataset and evaluated template; scoring tasks for classification."
-    names = []
-    for n in get_cluster(cluster, collection):
-        spec = get_dataset(n)
-        for t in spec.eval_templates:
-            cls = spec.kind == "classification"
-            names.append(task(n, t, shots, scoring=scoring and cls, options=options or not cls).name)
-    return names
-
 def check_no_leak(mixture: str, cluster: str, collection: str = "flan"):
     "Raise if a dataset evaluated for `cluster` (or one sharing a cluster with it) is trained on in `mixture`."
     trained = {t.name.split(".")[1] for t in seqio.get_mixture_or_task(mixture).tasks}

@@ -22,7 +22,7 @@ __all__ = ['FORMATS', 'SHOTS', 'MAX_FEWSHOT_INPUT_TOKENS', 'OUTPUT_SIGNATURE', '
            'template_for', 'raw_inputs', 'render_format', 'fewshot_prompt', 'templated', 'numpy_examples', 'vocabulary',
            'configure', 'output_features', 'generated_source', 'data_source', 'task', 'register_all',
            'DataMissingError', 'check_source', 'task_datasets', 'check_data', 'data_record', 'source_of', 'read_task',
-           'preview', 'check_tasks']
+           'check_tasks']
 
 # %% ../nbs/02_tasks.ipynb #87c04442
 FORMATS = ("instructions", "no_template", "dataset_name")
@@ -367,10 +367,6 @@ def read_task(name: str, split: str = "validation", sequence_length: dict | None
     from flan_nb.templates import mock_labels
     with tfds.testing.mock_data(num_examples=num_examples), mock_labels(): return read()
 
-def preview(name: str, split: str = "validation", n: int = 2, source: str = "tfds") -> list[dict]:
-    "The first `n` examples of task `name` as text (inputs, targets and the bookkeeping features)."
-    keep = ("inputs_pretokenized", "targets_pretokenized", "idx", "template", "is_correct", "exemplar_ids")
-    return [{k: to_python(v) for k, v in ex.items() if k in keep} for ex in read_task(name, split, n=n, source=source)]
 
 # %% ../nbs/02_tasks.ipynb #a146fd15
 def check_tasks(dataset: str, num_examples: int = 3) -> dict:
