@@ -281,7 +281,8 @@ def cmd_demo(args) -> int:
     c = demo_config(fast=args.fast)
     c.update(out=args.out, heldout=args.heldout, ablation=not args.no_ablation, world_seed=args.world_seed)
     for o in args.set: merge_config(c, parse_override(o))
-    run_demo(c)
+    from flan_nb.figures import draw_all
+    run_demo(c, draw=draw_all)
     return 0
 
 def cmd_experiment(args) -> int:

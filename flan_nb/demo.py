@@ -6,6 +6,7 @@
 from __future__ import annotations
 import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
 import json, os, shutil, sys, time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 import numpy as np
@@ -282,18 +283,21 @@ def _peak_rss_mb() -> float:
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
-def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True) -> dict:
+def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True,
+             draw: Callable[[Path, Path], list] | None = None) -> dict:
     """Run the FLAN-mini experiment by `c` (default `demo_config()`) and write the results directory; returns the
-    summary that `metrics.json` holds. Finished training runs are reused: delete `c.out` to start over."""
+    summary that `metrics.json` holds. Finished training runs are reused: delete `c.out` to start over. `draw(results_dir,
+    figures_dir)`, when given, draws more figures from the results (the CLI passes `flan_nb.figures.draw_all`, a layer
+    above this one) and returns their paths."""
     from flan_nb import mini
     from flan_nb.catalog import get_cluster
     c = ml_collections.ConfigDict((c or demo_config()).to_dict())
     get_cluster(c.heldout, "mini")
     prev_world = mini.set_world_seed(c.world_seed)    # the datasets of every phase come from the world of c.world_seed
-    try: return _run_demo(c, progress)
+    try: return _run_demo(c, progress, draw)
     finally: mini.set_world_seed(prev_world)
 
-def _run_demo(c: ml_collections.ConfigDict, progress: bool) -> dict:
+def _run_demo(c: ml_collections.ConfigDict, progress: bool, draw: Callable | None = None) -> dict:
     "`run_demo`'s phases, in the world of `c.world_seed`."
     from flan_nb import mini
     from flan_nb.trainer import train, restore_model
@@ -370,10 +374,7 @@ def _run_demo(c: ml_collections.ConfigDict, progress: bool) -> dict:
         fig = plot_templates(results, c.heldout)
         for ext in ("png", "pdf"): fig.savefig(out / "figures" / f"heldout_templates.{ext}", dpi=130)
         summary["figures"] = [str(p.relative_to(out)) for p in sorted((out / "figures").iterdir())]
-        try:
-            from flan_nb import figures
-            summary["figures"] += [str(Path(p).relative_to(out)) for p in figures.draw_all(out / "results", out / "figures")]
-        except (ImportError, AttributeError): pass
+        if draw is not None: summary["figures"] += [str(Path(p).relative_to(out)) for p in draw(out / "results", out / "figures")]
     summary.update(seconds=round(time.perf_counter() - t_start, 1), phases=timings, peak_rss_mb=round(_peak_rss_mb()))
     (out / "metrics.json").write_text(json.dumps(summary, indent=1, default=float))
     print("\n" + summary_table(summary))
