@@ -17,9 +17,9 @@ from flax import nnx
 from .model import Transformer
 
 # %% auto #0
-__all__ = ['TRACE_COUNTS', 'RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row', 'pack_request',
-           'pack_rows', 'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow', 'predict',
-           'requests_from_rows', 'read_cached', 'wrapped_in_read', 'score_task', 'rank_classification',
+__all__ = ['TRACE_COUNTS', 'SCORING_RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row',
+           'pack_request', 'pack_rows', 'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow',
+           'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read', 'score_task', 'rank_classification',
            'template_accuracy', 'task_metrics', 'generate_predictions', 'evaluate_template', 'EvalResults',
            'check_eval_data', 'evaluate', 'trained_datasets', 'check_heldout', 'evaluate_heldout']
 
@@ -191,7 +191,7 @@ def score_slow(model: Transformer, req: ScoreRequest) -> np.ndarray:
     return np.asarray(out)
 
 # %% ../nbs/08_evaluation.ipynb #0fca8ca6
-RULES = ("sum", "per_token", "per_char")
+SCORING_RULES = ("sum", "per_token", "per_char")
 
 def predict(loglik: np.ndarray, n_tokens: np.ndarray, texts: Sequence[str] | None = None) -> dict[str, int]:
     "The option each rule picks (ties go to the first option)."
@@ -276,7 +276,7 @@ def rank_classification(model: Transformer, task_name: str, split: str = "valida
 
 def template_accuracy(preds: pd.DataFrame) -> pd.DataFrame:
     "Accuracy per template under each rule, then the mean and standard deviation over templates."
-    cols = [f"correct_{k}" for k in RULES if f"correct_{k}" in preds]
+    cols = [f"correct_{k}" for k in SCORING_RULES if f"correct_{k}" in preds]
     per = preds.groupby("template")[cols].mean().rename(columns=lambda c: c.replace("correct_", "acc_"))
     per["examples"] = preds.groupby("template").size()
     per["truncated"] = preds.groupby("template")["truncated"].sum()

@@ -16,7 +16,7 @@ from flax import nnx
 from jax.sharding import AbstractMesh, AxisType
 from . import partitioning as part
 from . import trainer
-from .model import ModelConfig, Transformer, _spec
+from .model import ModelConfig, Transformer, partition_spec
 
 # %% auto #0
 __all__ = ['TERMS', 'plan_model', 'plan_mesh', 'activation_sizes', 'layer_bytes', 'device_memory', 'budget', 'MemoryPlan', 'plan',
@@ -43,7 +43,7 @@ def _axes(entry) -> tuple: return () if entry is None else entry if isinstance(e
 
 def _local(names: Sequence[str | None], shape: Sequence[int], rules, sizes: Mapping[str, int]) -> float:
     "Elements one device holds of an array of `shape` with logical axis `names`, sharded by `rules` on a mesh of `sizes`."
-    spec = _spec(names, rules, tuple(shape), dict(sizes))
+    spec = partition_spec(names, rules, tuple(shape), dict(sizes))
     return math.prod(shape) / math.prod(sizes[a] for e in spec for a in _axes(e))
 
 def activation_sizes(mc: ModelConfig, rows: int, length: int, rules, sizes: Mapping[str, int]) -> dict[str, float]:
@@ -162,7 +162,7 @@ def plan(cfg: ml_collections.ConfigDict, model: ModelConfig | None = None, n_dev
     n = activation_sizes(mc, rows // k, length, rules, sizes)
     kept, c = layer_bytes(mc, n), mc.compute_dtype.itemsize
     features = len(trainer.decoder_rows(1, 1)) + (cfg.data.kind == "prefix_lm")
-    used = _unsplit(psh, mesh, set(_axes(_spec(("batch",), rules, (rows,), sizes)[0])))
+    used = _unsplit(psh, mesh, set(_axes(partition_spec(("batch",), rules, (rows,), sizes)[0])))
     gathered = 0.0
     if _bytes(params, used) > P:                     # a weight is split over the batch's axes (FSDP): gathered for use
         layers = _bytes(params["layers"], used["layers"])

@@ -18,10 +18,10 @@ from .packing import attention_mask
 
 # %% auto #0
 __all__ = ['REMAT_POLICIES', 'ATTENTION_IMPLEMENTATIONS', 'PRESETS', 'AXIS_NAMES', 'EXAMPLE_RULES', 'NEG_INF', 'TRACE_COUNTS',
-           'ModelConfig', 'get_config', 'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables', 'apply_rope',
-           'dense', 'attend', 'RMSNorm', 'Attention', 'MLP', 'Block', 'previous_tokens', 'segment_positions',
-           'init_cache', 'Transformer', 'logical_axes', 'logical_to_mesh', 'count_params', 'relayout', 'generate',
-           'matmul_params', 'flops_per_token']
+           'ModelConfig', 'get_config', 'partition_spec', 'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables',
+           'apply_rope', 'dense', 'attend', 'RMSNorm', 'Attention', 'MLP', 'Block', 'previous_tokens',
+           'segment_positions', 'init_cache', 'Transformer', 'logical_axes', 'logical_to_mesh', 'count_params',
+           'relayout', 'generate', 'matmul_params', 'flops_per_token']
 
 # %% ../nbs/04_model.ipynb #4733238d
 REMAT_POLICIES = {
@@ -114,7 +114,7 @@ AXIS_NAMES = ("embed", "vocab", "mlp", "heads", "kv_heads", "head_dim", "layers"
 EXAMPLE_RULES = (("batch", "data"), ("length", None), ("vocab", "model"), ("embed", None), ("mlp", "model"),
                  ("heads", "model"), ("kv_heads", None), ("head_dim", None), ("layers", None))  # data + tensor parallel
 
-def _spec(names: Sequence[str | None], rules, shape: Sequence[int] | None = None,
+def partition_spec(names: Sequence[str | None], rules, shape: Sequence[int] | None = None,
           mesh_sizes: dict[str, int] | None = None) -> PartitionSpec:
     """Map logical `names` to a `PartitionSpec` by `rules` (first rule wins; unknown names and reused mesh axes -> None).
     Given the array `shape` and the mesh's axis sizes, a dimension the mesh axes do not divide stays replicated."""
@@ -135,7 +135,7 @@ def constrain(x: jax.Array, names: Sequence[str | None]) -> jax.Array:
     mesh = jax.sharding.get_abstract_mesh()
     if not rules or mesh.empty: return x
     if len(names) != x.ndim: raise ValueError(f"constrain got {len(names)} names {tuple(names)} for an array of rank {x.ndim}")
-    spec = _spec(names, rules, x.shape, dict(mesh.shape))
+    spec = partition_spec(names, rules, x.shape, dict(mesh.shape))
     if mesh.are_all_axes_explicit: return jax.sharding.reshard(x, spec)
     return jax.lax.with_sharding_constraint(x, spec)
 
@@ -388,7 +388,7 @@ def logical_axes(model: nnx.Module) -> Any:
 
 def logical_to_mesh(axes: Any, rules: Sequence[tuple[str, Any]]) -> Any:
     "Map a tree of logical-name tuples (from `logical_axes`) to `PartitionSpec`s by `rules` (unknown names -> None)."
-    return jax.tree.map(lambda n: _spec(n, rules), axes, is_leaf=lambda x: isinstance(x, tuple))
+    return jax.tree.map(lambda n: partition_spec(n, rules), axes, is_leaf=lambda x: isinstance(x, tuple))
 
 def count_params(model: nnx.Module) -> int:
     "Number of parameters (tied embeddings counted once)."

@@ -12,20 +12,20 @@ import jax.numpy as jnp
 # here) runs where they are not installed, such as a GPU image with JAX alone.
 
 # %% auto #0
-__all__ = ['FLAN_LENGTHS', 'FLAN_BATCH_TOKENS', 'KINDS', 'MODEL_FEATURES', 'feature_converter', 'packed_batches',
+__all__ = ['FLAN_LENGTHS', 'FLAN_BATCH_TOKENS', 'CONVERTER_KINDS', 'MODEL_FEATURES', 'feature_converter', 'packed_batches',
            'attention_mask', 'decode_batch', 'packing_stats', 'task_batches']
 
 # %% ../nbs/03a_packing.ipynb #45601121
 FLAN_LENGTHS = {"inputs": 1024, "targets": 256}  # paper: inputs 1024, targets 256 tokens -> packed rows of 1280
 FLAN_BATCH_TOKENS = 8192                          # paper's batch size in tokens (not a whole number of 1280-token rows)
-KINDS = ("prefix_lm", "decoder")
+CONVERTER_KINDS = ("prefix_lm", "decoder")
 MODEL_FEATURES = ("decoder_target_tokens", "decoder_input_tokens", "decoder_loss_weights",
                   "decoder_segment_ids", "decoder_positions", "decoder_causal_attention")
 
 # %% ../nbs/03a_packing.ipynb #7c7bf7ac
 def feature_converter(kind: str = "prefix_lm", pack: bool = True, **kwargs) -> seqio.FeatureConverter:
     "The seqio converter for `kind` (`'prefix_lm'` or `'decoder'`) with loss weights on target tokens only."
-    if kind not in KINDS: raise ValueError(f"kind {kind!r} is not one of {KINDS}")
+    if kind not in CONVERTER_KINDS: raise ValueError(f"kind {kind!r} is not one of {CONVERTER_KINDS}")
     if "loss_on_targets_only" in kwargs:
         raise ValueError("loss_on_targets_only is fixed to True here: FLAN takes the loss on target tokens only")
     import seqio

@@ -13,7 +13,7 @@ import pandas as pd
 import jax
 from jax.sharding import AxisType, NamedSharding, PartitionSpec
 from flax import nnx
-from .model import AXIS_NAMES, _spec, logical_axes
+from .model import AXIS_NAMES, partition_spec, logical_axes
 
 # %% auto #0
 __all__ = ['MESH_AXES', 'LOGICAL_NAMES', 'DEFAULT_RULES', 'mesh_shape', 'make_mesh', 'rules', 'check_rules', 'logical_spec',
@@ -90,7 +90,7 @@ def logical_spec(names: Sequence[str | None], shape: Sequence[int], mesh: jax.sh
                  rules: Sequence[tuple[str, Any]] = DEFAULT_RULES) -> PartitionSpec:
     "The `PartitionSpec` of an array of `shape` with logical axis `names` on `mesh` under `rules`."
     if len(names) != len(shape): raise ValueError(f"{len(names)} axis names {tuple(names)} for an array of rank {len(shape)}")
-    return _spec(names, rules, tuple(shape), dict(mesh.shape))
+    return partition_spec(names, rules, tuple(shape), dict(mesh.shape))
 
 # %% ../nbs/06_partitioning.ipynb #34c08fca
 def _path(kp) -> tuple:
@@ -119,7 +119,7 @@ def opt_state_shardings(opt_state: Any, params: Any, shardings: Any, mesh: jax.s
 
 def batch_sharding(mesh: jax.sharding.Mesh, rules: Sequence[tuple[str, Any]] = DEFAULT_RULES) -> NamedSharding:
     "Sharding of a `[batch, length]` input array: rows split by the `batch` rule."
-    return NamedSharding(mesh, _spec(("batch", "length"), check_rules(rules, mesh)))
+    return NamedSharding(mesh, partition_spec(("batch", "length"), check_rules(rules, mesh)))
 
 def sharding_table(model: nnx.Module, mesh: jax.sharding.Mesh, rules: Sequence[tuple[str, Any]] = DEFAULT_RULES) -> pd.DataFrame:
     "One row per parameter: logical names, shape, `PartitionSpec`, and the bytes each device holds."

@@ -26,7 +26,7 @@ __all__ = ['SCHEDULES', 'OPTIMIZERS', 'LOSS_NORMALIZATIONS', 'PEAK_FLOPS', 'defa
            'upgrade_config', 'load_config', 'schedule', 'optimizer', 'token_losses', 'example_weights', 'loss_sums',
            'model_config', 'StateSpec', 'state_spec', 'create_state', 'make_step', 'decoder_rows', 'place',
            'synthetic_batches', 'resolve_mixture', 'mixture_datasets', 'data_plan', 'describe_data', 'batches',
-           'CheckpointError', 'checkpoint_manager', 'save', 'restore', 'measure_matmul_peak', 'peak_flops',
+           'CheckpointError', 'checkpoint_manager', 'save_checkpoint', 'restore', 'measure_matmul_peak', 'peak_flops',
            'TrainResult', 'train', 'read_tensorboard', 'restore_model', 'is_workdir', 'load_init']
 
 # %% ../nbs/07_trainer.ipynb #d1d22866
@@ -387,7 +387,7 @@ def checkpoint_manager(directory: str | os.PathLike, every: int, keep: int, use_
                                         enable_async_checkpointing=use_async, create=True)
     return ocp.CheckpointManager(d, options=opts)
 
-def save(mngr: ocp.CheckpointManager, state: dict, data_state: dict, force: bool = False) -> bool:
+def save_checkpoint(mngr: ocp.CheckpointManager, state: dict, data_state: dict, force: bool = False) -> bool:
     "Save `state` (at its step) and the data position; returns whether a checkpoint was started."
     step = int(jax.device_get(state["step"]))
     return mngr.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state), data=ocp.args.JsonSave(data_state)),
@@ -612,12 +612,12 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
                     bar.set_postfix({k: f"{v:.4g}" for k, v in scal.items() if k in ("loss", "target_tokens_per_s", "mfu")})
                 bar.update(1)
                 if mngr is not None and (step % cfg.checkpoint.every == 0 or step == cfg.train.steps):
-                    save(mngr, state, data_state, force=True)
+                    save_checkpoint(mngr, state, data_state, force=True)
         except KeyboardInterrupt:
             interrupted = True
             step = int(jax.device_get(state["step"]))
             if mngr is not None and step > start and mngr.latest_step() != step:
-                save(mngr, state, position(skip + step - start), force=True)
+                save_checkpoint(mngr, state, position(skip + step - start), force=True)
             if chief: print(f"flan_nb.train: interrupted after step {step}" +
                             (f"; checkpoint saved in {mngr.directory}, run train(config) again to resume" if mngr else ""))
         finally:
