@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 # %% auto #0
-__all__ = ['CLUSTER_TITLES', 'METRICS', 'KINDS', 'N_TEMPLATES', 'DATASETS', 'CLUSTERS', 'COLLECTIONS', 'LAZY_COLLECTIONS',
-           'SPLIT_KEYS', 'SPLIT_SIZES', 'Splits', 'DatasetSpec', 'Collection', 'register_collection', 'get_collection',
+__all__ = ['CLUSTER_TITLES', 'METRICS', 'KINDS', 'N_TEMPLATES', 'DATASETS', 'CLUSTERS', 'COLLECTIONS', 'SPLIT_KEYS',
+           'SPLIT_SIZES', 'Splits', 'DatasetSpec', 'Collection', 'register_collection', 'get_collection',
            'generated_state', 'paper_count', 'closest', 'get_dataset', 'get_cluster', 'heldout_exclusions', 'to_python',
            'data_dir', 'generated', 'is_on_disk', 'load_examples', 'num_examples']
 
@@ -252,14 +252,13 @@ _TABLE = [
 ]
 
 # %% ../nbs/00_catalog.ipynb #7a5e8e2a
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 
 DATASETS: MappingProxyType[str, DatasetSpec] = MappingProxyType({s.name: s for s in _TABLE})
 CLUSTERS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
     {c: tuple(s.name for s in _TABLE if c in s.clusters) for c in CLUSTER_TITLES})
 
 # %% ../nbs/00_catalog.ipynb #6370aeda
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 
 @dataclass(frozen=True)
@@ -273,7 +272,8 @@ class Collection:
     state: Callable[[], object] | None = None  # what the examples depend on now (e.g. a world seed), for caches
 
 COLLECTIONS: dict[str, Collection] = {"flan": Collection("flan", DATASETS, CLUSTERS, None, "the paper's datasets (TFDS)")}
-LAZY_COLLECTIONS = {"mini": "flan_nb.mini"}  # collection -> the module that registers it when imported
+_REGISTERED_ON_IMPORT = ("a generated collection and its datasets are registered by importing its module "
+                         "(FLAN-mini: `import flan_nb.mini`)")
 
 def register_collection(name: str, specs: Sequence[DatasetSpec], examples: Callable[[str, str], list[dict]],
                         description: str = "", state: Callable[[], object] | None = None) -> Collection:
@@ -295,24 +295,16 @@ def register_collection(name: str, specs: Sequence[DatasetSpec], examples: Calla
     return COLLECTIONS[name]
 
 def get_collection(name: str = "flan") -> Collection:
-    "The collection called `name` (importing its module on first use)."
-    if name not in COLLECTIONS and name in LAZY_COLLECTIONS:
-        try: importlib.import_module(LAZY_COLLECTIONS[name])
-        except ModuleNotFoundError as e:  # a package built without that module: the collection is just not there
-            if e.name != LAZY_COLLECTIONS[name]: raise
+    "The collection called `name`: 'flan', or one that its module registered (`register_collection`) when imported."
     if name in COLLECTIONS: return COLLECTIONS[name]
-    raise KeyError(f"unknown collection {name!r}; collections are {', '.join(sorted({*COLLECTIONS, *LAZY_COLLECTIONS}))}")
+    raise KeyError(f"unknown collection {name!r} (registered: {', '.join(map(repr, COLLECTIONS))}); {_REGISTERED_ON_IMPORT}")
 
 def generated_state() -> tuple:
     "The `state()` of every generated collection registered so far: a cache key for generated examples."
     return tuple((c.name, c.state()) for c in _collections() if c.state is not None)
 
-def _collections(load: bool = False) -> list[Collection]:
-    "The generated collections registered so far (all of them, lazy ones imported, with `load`)."
-    if load:
-        for n in LAZY_COLLECTIONS:
-            try: get_collection(n)
-            except KeyError: pass
+def _collections() -> list[Collection]:
+    "The generated collections registered so far."
     return [c for k, c in COLLECTIONS.items() if k != "flan"]
 
 # %% ../nbs/00_catalog.ipynb #8fc82f54
@@ -334,12 +326,12 @@ def get_dataset(name: str) -> DatasetSpec:
     "The `DatasetSpec` called `name` in any collection; an unknown name raises a `KeyError` with the closest known names."
     try: return DATASETS[name]
     except (KeyError, TypeError): pass
-    for load in (False, True):  # registered collections first; import the lazy ones only for a name not found
-        for c in _collections(load):
-            if name in c.datasets: return c.datasets[name]
+    for c in _collections():
+        if name in c.datasets: return c.datasets[name]
     known = [*DATASETS, *(n for c in _collections() for n in c.datasets)]
     close = closest(str(name), known)
     hint = f"did you mean {', '.join(map(repr, close))}?" if close else "see flan_nb.catalog.DATASETS for the names"
+    if not _collections(): hint += f" ({_REGISTERED_ON_IMPORT})"  # the name may be one of a collection not imported
     raise KeyError(f"unknown dataset {name!r}: {hint}")
 
 # %% ../nbs/00_catalog.ipynb #f2634cc0
@@ -368,7 +360,7 @@ def heldout_exclusions(cluster: str) -> tuple[str, ...]:
 # %% ../nbs/00_catalog.ipynb #eb17a807
 def to_python(x):
     "A TFDS/NumPy example as plain Python: bytes decoded as UTF-8, arrays as lists, NumPy scalars as Python scalars."
-    import numpy as np
+    import numpy as np  # here, not at the top: `import flan_nb.catalog` stays free of NumPy
     if isinstance(x, dict): return {k: to_python(v) for k, v in x.items()}
     if isinstance(x, bytes): return x.decode("utf-8", errors="replace")
     if isinstance(x, np.ndarray): return [to_python(v) for v in x.tolist()] if x.dtype == object else to_python(x.tolist())
@@ -387,7 +379,7 @@ def generated(name: str) -> Callable[[str, str], list[dict]] | None:
 
 def is_on_disk(name: str) -> bool:
     "Whether the dataset's data is there: its TFDS builder prepared in `data_dir()` (a generated dataset always is)."
-    import tensorflow_datasets as tfds
+    import tensorflow_datasets as tfds  # TFDS (and TensorFlow) only where data is read
     spec = get_dataset(name)
     if generated(name): return True
     try: return tfds.builder(spec.tfds_name, data_dir=data_dir()).is_prepared()
@@ -397,7 +389,7 @@ SPLIT_KEYS = ("train", "validation", "test")
 
 def load_examples(name: str, split: str = "train", n: int = 3, mock: bool | None = None) -> tuple[list[dict], str]:
     "Up to `n` examples of dataset `name` from its `split` slice (one of `SPLIT_KEYS`), and where they came from."
-    import tensorflow_datasets as tfds
+    import tensorflow_datasets as tfds  # TFDS (and TensorFlow) only where data is read
     spec = get_dataset(name)
     if split not in SPLIT_KEYS: raise ValueError(f"split must be one of {SPLIT_KEYS}, got {split!r}")
     if n < 1: raise ValueError(f"n must be at least 1, got {n}")
@@ -488,9 +480,8 @@ SPLIT_SIZES: MappingProxyType[str, dict[str, int]] = MappingProxyType({
 # %% ../nbs/00_catalog.ipynb #fa0986ca
 def _split_infos(spec: DatasetSpec) -> dict:
     "Split name → object with `num_examples`: from TFDS metadata when the data is on disk, else from `SPLIT_SIZES`."
-    from types import SimpleNamespace
     if is_on_disk(spec.name):
-        import tensorflow_datasets as tfds
+        import tensorflow_datasets as tfds  # TFDS (and TensorFlow) only where data is read
         return dict(tfds.builder(spec.tfds_name, data_dir=data_dir()).info.splits)
     if spec.tfds_name not in SPLIT_SIZES:
         raise KeyError(f"no recorded split sizes for {spec.tfds_name} and the data is not on disk: add them to SPLIT_SIZES")
@@ -498,7 +489,7 @@ def _split_infos(spec: DatasetSpec) -> dict:
 
 def num_examples(name: str, split: str = "train") -> int:
     "Examples in the catalog's `split` slice (one of `SPLIT_KEYS`) of dataset `name`."
-    import tensorflow_datasets as tfds
+    import tensorflow_datasets as tfds  # TFDS (and TensorFlow) only where data is read
     spec = get_dataset(name)
     if split not in SPLIT_KEYS: raise ValueError(f"split must be one of {SPLIT_KEYS}, got {split!r}")
     if gen := generated(name): return len(gen(name, getattr(spec.splits, split)))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import argparse, os, sys, textwrap
 from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, get_cluster, get_dataset, paper_count
+from . import mini, prompts  # noqa: F401  registers FLAN's templates and FLAN-mini: commands take their names
 
 # %% auto #0
 __all__ = ['parser', 'quiet_tensorflow', 'user_error', 'main', 'format_table', 'catalog_rows', 'cmd_catalog', 'cmd_templates',

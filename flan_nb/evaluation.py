@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 from .model import Transformer
+from . import mini  # noqa: F401  registers FLAN-mini: results and `collection='mini'` name its datasets
 
 # %% auto #0
 __all__ = ['TRACE_COUNTS', 'SCORING_RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row',

@@ -11,8 +11,10 @@ import numpy as np
 import seqio
 import tensorflow as tf
 import tensorflow_datasets as tfds
-from .catalog import DATASETS, N_TEMPLATES, SPLIT_KEYS, data_dir, generated, get_dataset, to_python
-from .templates import TEMPLATES, TemplateError, example_fields, has_options, parse_pattern, render
+from .catalog import (
+    DATASETS, N_TEMPLATES, SPLIT_KEYS, data_dir, generated, get_collection, get_dataset, is_on_disk, num_examples, to_python)
+from .templates import TEMPLATES, TemplateError, example_fields, has_options, mock_labels, parse_pattern, render
+from . import mini, prompts  # noqa: F401  importing them registers FLAN's templates and the FLAN-mini collection
 from . import metrics
 from .vocab import byte_vocab
 
@@ -316,7 +318,6 @@ def check_data(datasets: Sequence[str], source: str, what: str, setting: str = "
     """Stop before any slow work when `datasets` cannot be read from `source`: with 'tfds', a TFDS dataset that is not
     prepared (one line naming them all and the command that prepares them); with 'mock', a list with no TFDS dataset
     (mock data would replace nothing: generated data is always real)."""
-    from flan_nb.catalog import is_on_disk
     check_source(source, setting)
     from_tfds = [d for d in dict.fromkeys(datasets) if not generated(d)]
     if source == "mock":
@@ -334,7 +335,6 @@ def check_data(datasets: Sequence[str], source: str, what: str, setting: str = "
 # %% ../nbs/02_tasks.ipynb #dc6e57d0
 def data_record(dataset: str, split: str, source: str, mock_examples: int | None = None) -> dict:
     "What reading `split` (one of `SPLIT_KEYS`) of `dataset` from `source` reads, for a results file."
-    from flan_nb.catalog import get_collection, num_examples
     check_source(source)
     spec = get_dataset(dataset)
     if split not in SPLIT_KEYS: raise ValueError(f"split must be one of {SPLIT_KEYS}, got {split!r}")
@@ -364,9 +364,7 @@ def read_task(name: str, split: str = "validation", sequence_length: dict | None
                            trim_output_features=sequence_length is not None)
         return list(numpy_examples(ds.take(n) if n else ds))
     if source == "tfds": return read()
-    from flan_nb.templates import mock_labels
     with tfds.testing.mock_data(num_examples=num_examples), mock_labels(): return read()
-
 
 # %% ../nbs/02_tasks.ipynb #a146fd15
 def check_tasks(dataset: str, num_examples: int = 3) -> dict:

@@ -4,17 +4,17 @@
 
 # %% ../nbs/01_templates.ipynb #439f7397
 from __future__ import annotations
-import collections, contextlib, importlib, string, threading
+import collections, contextlib, html, string, threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from . import use_widgets
-from .catalog import CLUSTERS, DATASETS, N_TEMPLATES, generated, get_dataset, is_on_disk, load_examples, to_python
+from .catalog import DATASETS, N_TEMPLATES, generated, get_dataset, is_on_disk, load_examples, to_python
 
 # %% auto #0
-__all__ = ['PROMPT_MODULES', 'TEMPLATES', 'FILLER_OPTIONS', 'WRAPPED_LABELS', 'NOT_PREPARED', 'TemplateError', 'parse_pattern',
-           'fill', 'Template', 'options_block', 'PromptSet', 'register', 'sample_example', 'prompt_set', 'unique_texts',
-           'LabelError', 'mock_labels', 'label_index', 'choices', 'distractor', 'example_fields', 'render',
-           'has_options', 'check_dataset', 'shared_templates', 'rendered_examples', 'show_examples']
+__all__ = ['TEMPLATES', 'FILLER_OPTIONS', 'WRAPPED_LABELS', 'NOT_PREPARED', 'TemplateError', 'parse_pattern', 'fill', 'Template',
+           'options_block', 'PromptSet', 'register', 'sample_example', 'prompt_set', 'unique_texts', 'LabelError',
+           'mock_labels', 'label_index', 'choices', 'distractor', 'example_fields', 'render', 'has_options',
+           'check_dataset', 'shared_templates', 'rendered_examples', 'show_examples']
 
 # %% ../nbs/01_templates.ipynb #a4fed26e
 class TemplateError(ValueError):
@@ -124,27 +124,23 @@ def sample_example(name: str) -> dict:
     return dict(s)
 
 # %% ../nbs/01_templates.ipynb #0ec02067
-PROMPT_MODULES = ("nli", "reading_comprehension", "closed_book_qa", "commonsense", "coreference",
-                  "reading_comprehension_with_commonsense", "sentiment", "paraphrase", "struct_to_text",
-                  "translation", "summarization", "misc")
-
-def _load_prompts(cluster: str | None = None):
-    "Import the prompt module of `cluster` (all of them if None) unless its datasets are registered already."
-    for m in [cluster] if cluster else PROMPT_MODULES:
-        if any(n not in _REGISTRY for n in CLUSTERS[m]): importlib.import_module(f"flan_nb.prompts.{m}")
+def _unregistered(name: str) -> KeyError:
+    "The error for a dataset whose templates nobody registered: it says which module to import."
+    c = get_dataset(name).collection
+    how = "import flan_nb.prompts (it registers FLAN's templates)" if c == "flan" else \
+          f"import the module of collection {c!r} (it registers the collection and its templates)"
+    return KeyError(f"dataset {name!r} has no templates registered; {how}")
 
 class _Templates(Mapping):
-    "Read-only mapping dataset name → list of its 10 `Template`s."
-    def _all(self):
-        if any(n not in _REGISTRY for n in DATASETS): _load_prompts()
-        return _REGISTRY
+    "Read-only mapping dataset name → list of its 10 `Template`s; iterating it goes over FLAN's datasets."
     def __getitem__(self, name):
-        spec = get_dataset(name)
-        if name not in _REGISTRY: _load_prompts(spec.cluster)
-        reg = _REGISTRY
-        if name not in reg: raise KeyError(f"dataset {name!r} has no templates registered (see flan_nb.prompts)")
-        return list(reg[name].templates)
-    def __iter__(self): self._all(); return iter(DATASETS)  # FLAN's datasets; other collections look up by name
+        get_dataset(name)                              # an unknown name: "did you mean"
+        if name not in _REGISTRY: raise _unregistered(name)
+        return list(_REGISTRY[name].templates)
+    def __iter__(self):
+        missing = [n for n in DATASETS if n not in _REGISTRY]
+        if missing: raise _unregistered(missing[0])
+        return iter(DATASETS)                          # other collections are looked up by name
     def __len__(self): return len(DATASETS)
     def __repr__(self): return f"TEMPLATES({len(self)} datasets)"
 
@@ -325,8 +321,7 @@ def show_examples(name: str, n: int = 3, mock: bool | None = None, widget: bool 
     if not use_widgets(widget, "show_examples"):
         print(header); print("\n".join(_format_row(r) for r in rows))
         return
-    import html
-    import ipywidgets as w
+    import ipywidgets as w  # here, not at the top: only a widget needs ipywidgets and IPython (slow to import)
     from IPython.display import display
     ex = w.IntSlider(0, 0, max(r["example"] for r in rows), description="example")
     tpl = w.Dropdown(options=[(f"{i}{' (turned around)' if t.turned_around else ''}", i)

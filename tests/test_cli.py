@@ -25,6 +25,12 @@ def test_templates_renders_all_ten():
     assert r.stdout.count("--- example 1, template") == 10
     assert r.stdout.count("(turned around)") == 2 * 2
 
+def test_templates_of_a_flan_mini_dataset():
+    "The command registers FLAN-mini (the catalog does not import it): its datasets are named like FLAN's."
+    r = flan_nb("templates", "mini_rte", "-n", "1")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("mini_rte: 10 templates on 1 examples from mini collection, generated"), r.stdout[:300]
+
 def test_unknown_dataset_is_one_clear_line():
     r = flan_nb("templates", "imdb")
     assert r.returncode == 2
