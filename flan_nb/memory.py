@@ -74,8 +74,8 @@ def layer_bytes(mc: ModelConfig, n: Mapping[str, float]) -> dict[str, float]:
 
 # %% ../nbs/07a_memory.ipynb #db1900f0
 def device_memory(device: jax.Device | None = None) -> int | None:
-    "Bytes JAX may allocate on `device` (default: the first) by its `memory_stats()`; None where it reports none (CPU)."
-    stats = (device or jax.devices()[0]).memory_stats()
+    "Bytes JAX may allocate on `device` (default: this process's first) by its `memory_stats()`; None where it reports none (CPU)."
+    stats = (device or jax.local_devices()[0]).memory_stats()   # only a process's own devices report stats
     return int(stats["bytes_limit"]) if stats and stats.get("bytes_limit") else None
 
 def budget(cfg: ml_collections.ConfigDict) -> tuple[float | None, str]:
@@ -83,7 +83,7 @@ def budget(cfg: ml_collections.ConfigDict) -> tuple[float | None, str]:
     gb = float(cfg.train.get("memory_gb", 0.0))
     if gb > 0: return gb * 1e9, "train.memory_gb"
     if gb < 0: return None, "train.memory_gb < 0: not checked"
-    dev = jax.devices()[0]
+    dev = jax.local_devices()[0]
     if (limit := device_memory(dev)) is not None: return float(limit), f"the {dev.device_kind}'s limit as JAX reports it"
     return None, f"the {dev.platform} device reports no limit; set train.memory_gb to check"
 
