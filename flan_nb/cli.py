@@ -204,7 +204,8 @@ def cmd_data_prepare(args) -> int:
 # %% ../nbs/99_cli.ipynb #b2947223
 def cmd_train(args) -> int:
     "Train from a config file and overrides (or with `--plan`, print its memory plan)."
-    from flan_nb.trainer import load_config, train
+    from flan_nb.config import load_config
+    from flan_nb.trainer import train
     overrides = list(args.set) + ([f"workdir={args.workdir}"] if args.workdir else [])
     cfg = load_config(args.config, overrides)
     if args.plan:
@@ -231,7 +232,7 @@ def cmd_eval(args) -> int:
     kw = dict(shots=args.shots, max_examples=args.max_examples, max_templates=args.max_templates, source=args.source)
     if args.workdir: res = evaluate_heldout(args.workdir, args.cluster, **kw)
     else:
-        from flan_nb.checkpoints import load
+        from flan_nb.convert import load
         from flan_nb.evaluation import check_eval_data
         check_eval_data(args.cluster, args.source, max_templates=args.max_templates)   # before the model is loaded
         model, vocab = load(args.model)
@@ -278,7 +279,7 @@ def cmd_samples(args) -> int:
 def cmd_demo(args) -> int:
     "Run the FLAN-mini experiment and write its results directory."
     from flan_nb.demo import demo_config, run_demo
-    from flan_nb.trainer import merge_config, parse_override
+    from flan_nb.config import merge_config, parse_override
     c = demo_config(fast=args.fast)
     c.update(out=args.out, heldout=args.heldout, ablation=not args.no_ablation, world_seed=args.world_seed)
     for o in args.set: merge_config(c, parse_override(o))
@@ -289,7 +290,7 @@ def cmd_demo(args) -> int:
 def cmd_experiment(args) -> int:
     "Run an experiment driver and print the results files it wrote or found."
     from flan_nb.experiments import run_experiment
-    from flan_nb.trainer import parse_override
+    from flan_nb.config import parse_override
     overrides = {}
     for o in args.set:
         key, eq, text = o.partition("=")

@@ -70,7 +70,7 @@ def pretrain_task(vocab: seqio.Vocabulary, world_seed: int = 0, reading_docs: in
 
 # %% ../nbs/09_demo.ipynb #21d37363
 def _trainer_config(c, workdir: Path, vocab_spec: str, phase: str, **data) -> ml_collections.ConfigDict:
-    from flan_nb.trainer import default_config
+    from flan_nb.config import default_config
     p = c[phase]
     t = default_config()
     t.workdir, t.seed = str(workdir), c.seed
@@ -203,7 +203,7 @@ def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0, min_length: 
     its own length, from `min_length` (default `length // 2`) to `length`, so that looking back a fixed distance
     gains nothing: only copying by content does."""
     import jax.numpy as jnp
-    from flan_nb.trainer import token_losses
+    from flan_nb.step import token_losses
     lo = length // 2 if min_length is None else min_length
     if not 2 <= lo <= length: raise ValueError(f"min_length must be from 2 to length={length}, got {lo}")
     if 2 * length > model.config.max_seq_len: raise ValueError(f"2 * length = {2 * length} exceeds the model's max_seq_len {model.config.max_seq_len}")
@@ -221,7 +221,8 @@ def pretrain_batches(c: ml_collections.ConfigDict, cfg: ml_collections.ConfigDic
     """The base run's batches: the corpus (`cfg`'s configured batches) with the first `c.pretrain.copy_rows` rows of
     each replaced by `repeat_rows`, so that pretraining keeps the copying the warm-up taught. Lazy: the trainer has
     set up the vocabulary by the first batch."""
-    from flan_nb.trainer import batches, model_config
+    from flan_nb.config import model_config
+    from flan_nb.inputs import batches
     p, k = c.pretrain, int(c.pretrain.get("copy_rows", 0))
     if not 0 <= k <= p.batch_size: raise ValueError(f"pretrain.copy_rows must be from 0 to pretrain.batch_size={p.batch_size}, got {k}")
     vocab_size = model_config(cfg).vocab_size
@@ -236,7 +237,7 @@ def repeat_rows(rows: int, length: int, shortest: int, longest: int, vocab_size:
     to `longest` tokens long: one length teaches looking back a fixed distance, a range copying by content."""
     if not 1 <= shortest <= longest or 2 * longest > length:
         raise ValueError(f"need 1 <= shortest <= longest and 2 * longest <= length; got {shortest}, {longest}, {length}")
-    from flan_nb.trainer import decoder_rows, place
+    from flan_nb.inputs import decoder_rows, place
     rng = np.random.default_rng(seed)
     while True:
         b = decoder_rows(rows, length)
@@ -300,7 +301,8 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True,
 def _run_demo(c: ml_collections.ConfigDict, progress: bool, draw: Callable | None = None) -> dict:
     "`run_demo`'s phases, in the world of `c.world_seed`."
     from flan_nb import mini
-    from flan_nb.trainer import train, restore_model
+    from flan_nb.trainer import train
+    from flan_nb.checkpointing import restore_model
     from flan_nb.evaluation import evaluate, evaluate_heldout, trained_datasets
     out = Path(c.out).absolute(); out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(c.to_json_best_effort(indent=2))

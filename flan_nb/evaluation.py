@@ -487,7 +487,7 @@ def trained_datasets(mixture: str | None, collection: str = "flan", fmt: str = "
     "The catalog datasets a `data.mixture` value (of `collection`, in format `fmt`) trains on (none for `None`, `synthetic`)."
     import seqio
     if mixture in (None, "", "synthetic"): return set()
-    from flan_nb.trainer import resolve_mixture
+    from flan_nb.inputs import resolve_mixture
     from flan_nb.catalog import get_dataset
     provider = seqio.get_mixture_or_task(resolve_mixture(mixture, collection, fmt))
     def in_catalog(name):  # other tasks (e.g. a pretraining corpus) hold no catalog dataset
@@ -510,7 +510,8 @@ def evaluate_heldout(workdir_or_model, cluster: str, vocab=None, training_mixtur
     "Evaluate exactly `cluster`'s datasets with a tuned checkpoint (a trainer work directory) or model."
     collection, fmt = kw.pop("collection", "flan"), kw.pop("training_format", "instructions")
     if not isinstance(workdir_or_model, Transformer):  # the data is checked before the checkpoint is restored
-        from flan_nb.trainer import is_workdir, load_config
+        from flan_nb.checkpointing import is_workdir
+        from flan_nb.config import load_config
         if is_workdir(workdir_or_model):
             wd_collection = load_config(Path(workdir_or_model) / "config.json").data.collection
             check_eval_data(cluster, kw.get("source", "tfds"), wd_collection, kw.get("max_templates"))
@@ -518,7 +519,7 @@ def evaluate_heldout(workdir_or_model, cluster: str, vocab=None, training_mixtur
         if vocab is None: raise ValueError("evaluate_heldout(model, ...) needs vocab=")
         model, model_id = workdir_or_model, kw.pop("model_id", "")
     else:
-        from flan_nb.trainer import restore_model
+        from flan_nb.checkpointing import restore_model
         model, vocab, cfg = restore_model(workdir_or_model)
         training_mixture, model_id = cfg.data.mixture, f"{Path(workdir_or_model).absolute()} (latest checkpoint)"
         collection, fmt = cfg.data.collection, cfg.data.format

@@ -95,7 +95,8 @@ class Base:
 
     def info(self):
         "The `ModelConfig` and vocabulary (without loading weights when we pretrain it)."
-        from flan_nb.trainer import load_init, model_config
+        from flan_nb.checkpointing import load_init
+        from flan_nb.config import model_config
         from flan_nb.vocab import get_vocabulary
         if self.config is not None: return model_config(self.config), get_vocabulary(self.config.data.vocabulary)
         return load_init(self.path, params=False)[:2]
@@ -167,7 +168,8 @@ def tune_config(c: ml_collections.ConfigDict, out: Path, base: Base, mixture: st
 # %% ../nbs/11_experiments.ipynb #7c75402a
 def _finished(cfg: ml_collections.ConfigDict) -> bool:
     "Whether `cfg.workdir` holds a finished run of `cfg` (same model and data, a checkpoint at train.steps)."
-    from flan_nb.trainer import is_workdir, upgrade_config
+    from flan_nb.checkpointing import is_workdir
+    from flan_nb.config import upgrade_config
     wd = Path(cfg.workdir)
     if not is_workdir(wd): return False
     p = wd / "config.json"
@@ -186,14 +188,15 @@ def _ensure_trained(cfg: ml_collections.ConfigDict, progress: bool = True):
 
 def _load_model(source: str):
     "The model and vocabulary of a work directory or checkpoint."
-    from flan_nb.trainer import is_workdir, restore_model
-    from flan_nb.checkpoints import load
+    from flan_nb.checkpointing import is_workdir, restore_model
+    from flan_nb.convert import load
     return restore_model(source)[:2] if is_workdir(source) else load(source)
 
 def _evaluate(job: _Job, c: ml_collections.ConfigDict, progress: bool) -> EvalResults:
     "Evaluate one job: held out (leak-checked) for a tuned model, plainly for a base or a seen cluster."
     from flan_nb.evaluation import evaluate, evaluate_heldout
-    from flan_nb.trainer import is_workdir, load_config
+    from flan_nb.checkpointing import is_workdir
+    from flan_nb.config import load_config
     kw = dict(shots=job.shots, max_examples=c.eval.max_examples or None, max_templates=c.eval.max_templates or None,
               bootstrap=c.eval.bootstrap, dev_split=c.eval.dev_split, source=c.source,
               progress=progress)
@@ -217,7 +220,7 @@ def _check_data(name: str, jobs: list[_Job], c: ml_collections.ConfigDict):
     "Stop before any training when a dataset the jobs tune or evaluate on cannot be read from `c.source`."
     from flan_nb.catalog import get_cluster
     from flan_nb.tasks import check_data
-    from flan_nb.trainer import mixture_datasets
+    from flan_nb.inputs import mixture_datasets
     names = [d for j in jobs for t in j.train if t.data.mixture not in ("synthetic", PRETRAIN_TASK)
              for d in mixture_datasets(t.data.mixture, t.data.collection)]
     names += [d for j in jobs for d in get_cluster(j.cluster, c.collection)]
@@ -388,7 +391,7 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentRuns]] = {
 
 def run_experiment(name: str, out, fast: bool = False, **overrides) -> list[Path]:
     "Run the experiment `name` (see `EXPERIMENTS`) into `out`; its results JSON paths."
-    from flan_nb.trainer import merge_config
+    from flan_nb.config import merge_config
     if name not in EXPERIMENTS: raise ValueError(f"unknown experiment {name!r}; experiments are {', '.join(EXPERIMENTS)}")
     fn = EXPERIMENTS[name]
     own = set(inspect.signature(fn).parameters) - {"out", "cfg"}

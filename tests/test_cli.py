@@ -95,7 +95,7 @@ def test_figures_from_a_missing_directory_is_one_line(tmp_path):
 def test_train_from_a_config_file_and_again_from_its_config_json(tmp_path):
     "`flan-nb train --config cfg.py`, then the run's own config.json with a longer schedule resumes it."
     cfg = tmp_path / "cfg.py"
-    cfg.write_text("from flan_nb.trainer import default_config\n"
+    cfg.write_text("from flan_nb.config import default_config\n"
                    "def get_config():\n"
                    "    c = default_config()\n"
                    "    c.data.update(mixture='synthetic', inputs_length=24, targets_length=8, batch_size=4)\n"

@@ -155,7 +155,7 @@ def load_both(batch_size: int = 4):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from lm_eval.models.huggingface import HFLM
-    from flan_nb.checkpoints import load_gguf
+    from flan_nb.convert import load_gguf
     path = smollm2_path()
     d, name = os.path.split(path)
     ours, vocab = load_gguf(path)

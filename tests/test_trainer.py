@@ -10,7 +10,8 @@ import pytest
 DRIVER = textwrap.dedent("""
     import json, os, sys
     import ml_collections
-    from flan_nb.trainer import default_config, train
+    from flan_nb.config import default_config
+    from flan_nb.trainer import train
     args = json.loads(sys.argv[1])
     c = default_config()
     c.model.overrides = ml_collections.ConfigDict(dict(vocab_size=264, max_seq_len=64))

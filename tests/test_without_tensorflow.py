@@ -33,7 +33,8 @@ def test_train_steps_without_tensorflow(tmp_path):
         import json, sys
         import numpy as np
         import flan_nb.model, flan_nb.partitioning
-        from flan_nb.trainer import default_config, train
+        from flan_nb.config import default_config
+        from flan_nb.trainer import train
         c = default_config()
         c.workdir = {str(tmp_path / "run")!r}
         c.data.update(mixture="synthetic", inputs_length=48, targets_length=16, batch_size=4)
