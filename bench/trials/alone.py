@@ -3,7 +3,8 @@ import shutil
 from pathlib import Path
 from flan_nb import mini
 from flan_nb.demo import demo_config, run_configs
-from flan_nb.trainer import train, restore_model
+from flan_nb.trainer import train
+from flan_nb.checkpointing import restore_model
 
 def train_alone(out: Path, batches, steps: int, lr: float, init: str | None = None):
     """Train the demo's model (its warm-up settings, batch 16) on `batches` for `steps` steps at learning rate `lr`,

@@ -1,7 +1,7 @@
 """Do membership rows teach a membership head? Accuracy on fresh rows and the copy gain of the trial bases."""
 import sys, numpy as np, jax.numpy as jnp
 # the rows of membership_warmup.py, rebuilt here (ids of its vocabulary)
-from flan_nb.trainer import restore_model
+from flan_nb.checkpointing import restore_model
 from flan_nb.demo import copy_probe
 for wd in ["/tmp/trials/m1/warmup", "/tmp/trials/m1/base", "/tmp/trials/d2/base"]:
     model, vocab, _ = restore_model(wd)

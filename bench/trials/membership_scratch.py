@@ -5,7 +5,7 @@ FIRST=1 puts the query before the tokens (marker, query, tokens, marker -> answe
 range the tokens are drawn from (ids 10..TOKENS-1)."""
 import os, sys, numpy as np, jax.numpy as jnp
 from pathlib import Path
-from flan_nb.trainer import decoder_rows, place
+from flan_nb.inputs import decoder_rows, place
 from alone import train_alone
 
 out, steps, lr = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])

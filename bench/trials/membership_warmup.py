@@ -4,7 +4,8 @@ import sys, numpy as np
 from pathlib import Path
 from flan_nb import mini
 from flan_nb.demo import demo_config, run_configs, repeat_rows, pretrain_batches, pretrain_task
-from flan_nb.trainer import train, decoder_rows, place
+from flan_nb.trainer import train
+from flan_nb.inputs import decoder_rows, place
 out = Path(sys.argv[1])
 c = demo_config(); c.out = str(out)
 vocab = mini.mini_vocab(vocab_size=c.vocab_size)

@@ -3,7 +3,7 @@ usage: python bench/trials/probe_base.py WORKDIR [WORKDIR ...]"""
 import sys, numpy as np
 from flan_nb import mini
 from flan_nb.mini.collection import _world
-from flan_nb.trainer import restore_model
+from flan_nb.checkpointing import restore_model
 from flan_nb.demo import recall_probe
 from flan_nb.evaluation import ScoreRequest, score_requests, predict
 for wd in sys.argv[1:]:

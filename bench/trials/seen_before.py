@@ -6,7 +6,7 @@ usage: [INIT=WORKDIR] python bench/trials/seen_before.py OUT STEPS LEARNING_RATE
 INIT starts from a trained work directory (e.g. a demo's warmup, whose model copies) instead of from scratch."""
 import os, sys, numpy as np, jax.numpy as jnp
 from pathlib import Path
-from flan_nb.trainer import decoder_rows
+from flan_nb.inputs import decoder_rows
 from alone import train_alone
 
 out, steps, lr = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])

