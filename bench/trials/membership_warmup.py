@@ -3,7 +3,7 @@ copy rows, then the demo's pretraining; writes OUT/warmup and OUT/base. usage: p
 import sys, numpy as np
 from pathlib import Path
 from flan_nb import mini
-from flan_nb.demo import demo_config, run_configs, repeat_rows, pretrain_batches, pretrain_task
+from flan_nb.demo import demo_config, run_configs, repeat_rows, skill_batches, pretrain_task
 from flan_nb.trainer import train
 from flan_nb.inputs import decoder_rows, place
 out = Path(sys.argv[1])
@@ -43,7 +43,7 @@ train(w, data=mix(repeat_rows(W.batch_size, L, W.shortest, W.longest, c.model.vo
 b = runs["base"]; b.train.progress = False
 P = c.pretrain
 def pre():
-    for batch, m in zip(pretrain_batches(c, b), member_rows(2, P.inputs_length + P.targets_length, c.model.vocab_size, c.seed + 9)):
+    for batch, m in zip(skill_batches(c, b, "pretrain"), member_rows(2, P.inputs_length + P.targets_length, c.model.vocab_size, c.seed + 9)):
         yield {k: np.concatenate([m[k], v[2:]]) for k, v in batch.items()}
 train(b, data=pre())
 print("done", b.workdir)

@@ -14,6 +14,12 @@ p.add_argument("--pool", type=int, default=80); p.add_argument("--warmup", type=
 p.add_argument("--wd", type=float, default=0.0); p.add_argument("--clip", type=float, default=1.0)
 p.add_argument("--d_ff", type=int, default=512); p.add_argument("--seed", type=int, default=0)
 p.add_argument("--model", default="ref", choices=["ref", "flan"])
+p.add_argument("--head", default="untied", choices=["untied", "tied", "tied+proj", "tied-sg"],
+               help="the reference's output head: its own matrix, the input embedding transposed, that after a learned "
+                    "d x d map, or the embedding transposed with no gradient through the head (`tied-sg`)")
+p.add_argument("--eps", type=float, default=1e-8, help="AdamW's epsilon")
+p.add_argument("--loss", default="flags", choices=["flags", "all"],
+               help="cross-entropy on the flag positions only, or on every position (the tokens too, as in language modelling)")
 p.add_argument("--flan", default="", help="flan_nb ModelConfig overrides, e.g. previous_token=False,init_std=0.2")
 a = p.parse_args()
 NEW, OLD, LENGTH, VOCAB, D, L, H, HD, B = 5, 6, 128, 2048, 128, 3, 4, 32, 16
@@ -35,7 +41,8 @@ def batch(rng, n):
 def init(key):
     ks = iter(jax.random.split(key, 64)); n = lambda shape, s=0.02: s * jax.random.normal(next(ks), shape)
     out_s = 0.02 / math.sqrt(2 * L)
-    return {"emb": n((VOCAB, D)), "head": n((D, VOCAB)), "norm": jnp.ones(D),
+    head = {"untied": n((D, VOCAB)), "tied": None, "tied-sg": None, "tied+proj": jnp.eye(D)}[a.head]
+    return {"emb": n((VOCAB, D)), "head": head, "norm": jnp.ones(D),
             "layers": [{"n1": jnp.ones(D), "qkv": n((D, 3, H, HD)), "o": n((H, HD, D), out_s),
                         "n2": jnp.ones(D), "w1": n((D, a.d_ff)), "w2": n((a.d_ff, D), out_s)} for _ in range(L)]}
 
@@ -58,7 +65,10 @@ def ref_forward(P, tok):
         att = jax.nn.softmax(jnp.where(causal, s, -1e30), -1)
         x = x + jnp.einsum("bhts,bshk,hkd->btd", att, v, l["o"])
         x = x + jax.nn.gelu(rms(x, l["n2"]) @ l["w1"]) @ l["w2"]
-    return rms(x, P["norm"]) @ P["head"]
+    h = rms(x, P["norm"])
+    if a.head == "untied": return h @ P["head"]
+    if a.head == "tied-sg": return h @ jax.lax.stop_gradient(P["emb"]).T
+    return (h @ P["head"] if a.head == "tied+proj" else h) @ P["emb"].T
 
 if a.model == "ref":
     params, forward = init(jax.random.key(a.seed)), ref_forward
@@ -75,11 +85,12 @@ else:   # flan_nb's model, the demo's config (demo_config().model), in this same
 
 sched = optax.join_schedules([optax.linear_schedule(0.0, a.lr, a.warmup),
                               optax.cosine_decay_schedule(a.lr, max(a.steps - a.warmup, 1))], [a.warmup])
-tx = optax.adamw(sched, weight_decay=a.wd)
+tx = optax.adamw(sched, weight_decay=a.wd, eps=a.eps)
 if a.clip > 0: tx = optax.chain(optax.clip_by_global_norm(a.clip), tx)
 opt = tx.init(params)
 
 def loss_fn(P, x, y):
+    if a.loss == "all": return optax.softmax_cross_entropy_with_integer_labels(forward(P, x), y).mean()
     logits = forward(P, x)[:, 1::2]                      # the flag positions only
     return optax.softmax_cross_entropy_with_integer_labels(logits, y[:, 1::2]).mean()
 
@@ -99,6 +110,6 @@ for s in range(1, a.steps + 1):
 x, y = batch(np.random.default_rng(99), 64)                 # fresh rows: 4,096 flags
 pred = np.asarray(jax.jit(forward)(params, jnp.asarray(x))[:, 1::2][..., [NEW, OLD]].argmax(-1))
 truth = y[:, 1::2] == OLD
-print(f"model {a.model} {a.flan} steps {a.steps} lr {a.lr} pool {a.pool}: final loss {np.mean(run[-100:]):.4f}; "
+print(f"model {a.model} {a.head if a.model == 'ref' else a.flan} seed {a.seed} loss on {a.loss} steps {a.steps} lr {a.lr} pool {a.pool}: final loss {np.mean(run[-100:]):.4f}; "
       f"flag accuracy {100 * (pred == truth).mean():.1f} (constant answer {100 * max(truth.mean(), 1 - truth.mean()):.1f}); "
       f"OLD flags {100 * (pred[truth] == 1).mean():.1f}, NEW flags {100 * (pred[~truth] == 0).mean():.1f}")
