@@ -17,7 +17,8 @@ import tensorflow as tf
 
 # %% auto #0
 __all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'headroom_table', 'plot_templates',
-           'copy_probe', 'pretrain_batches', 'repeat_rows', 'recall_probe', 'run_demo', 'summary_table']
+           'copy_probe', 'skill_batches', 'seen_rows', 'seen_probe', 'repeat_rows', 'recall_probe', 'run_demo',
+           'summary_table']
 
 # %% ../nbs/09_demo.ipynb #fdd0203f
 def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
@@ -35,9 +36,11 @@ def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
     c.warmup = dict(steps=400, batch_size=8, inputs_length=8, targets_length=120, learning_rate=3e-3, warmup_steps=20,
                     weight_decay=0.0, shortest=4, longest=32)  # random tokens said twice, 4 to 32 apart (0 steps: none)
     c.pretrain = dict(steps=200, batch_size=16, inputs_length=16, targets_length=240, learning_rate=3e-3, warmup_steps=20,
-                      copy_rows=4, copy_shortest=6, copy_longest=47)  # of each batch's rows, copy_rows are repeats
+                      copy_rows=4, copy_shortest=6, copy_longest=47,  # of each batch's rows, copy_rows are repeats
+                      seen_rows=4, seen_pool=80, seen_words=("new", "again"))  # and seen_rows flag each word new or again
     c.tune = dict(steps=150, batch_size=16, inputs_length=192, targets_length=64, learning_rate=3e-3, warmup_steps=10,
-                  loss_normalization="examples")  # each example counts once, one-word answers as much as 30-token ones
+                  loss_normalization="examples",  # each example counts once, one-word answers as much as 30-token ones
+                  copy_rows=2, seen_rows=2)  # rows of each tuning batch that keep the base's skills (as in pretraining)
     c.eval = dict(max_examples=300,  # all of a FLAN-mini test split
                    max_templates=0, bootstrap=1000,  # max_templates 0: all evaluated templates
                   seen=("mini_topic", "mini_reviews", "mini_boolq"), seen_templates=2,  # did tuning teach these?
@@ -45,8 +48,8 @@ def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
     if fast:
         c.model.update(d_model=32, n_layers=1, n_heads=2, n_kv_heads=1, head_dim=16, d_ff=64)
         c.warmup.update(steps=3, batch_size=2)
-        c.pretrain.update(steps=3, batch_size=2, copy_rows=1)
-        c.tune.update(steps=3, batch_size=2)
+        c.pretrain.update(steps=3, batch_size=3, copy_rows=1, seen_rows=1)
+        c.tune.update(steps=3, batch_size=3, copy_rows=1, seen_rows=1)
         c.eval.update(max_examples=4, max_templates=2, bootstrap=20, seen=("mini_topic",), seen_templates=1, probe_items=8)
     return c
 
@@ -217,20 +220,70 @@ def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0, min_length: 
     f, s = float((nll * first).sum() / first.sum()), float((nll * second).sum() / second.sum())
     return {"first": f, "second": s, "gain": f - s}
 
-def pretrain_batches(c: ml_collections.ConfigDict, cfg: ml_collections.ConfigDict):
-    """The base run's batches: the corpus (`cfg`'s configured batches) with the first `c.pretrain.copy_rows` rows of
-    each replaced by `repeat_rows`, so that pretraining keeps the copying the warm-up taught. Lazy: the trainer has
-    set up the vocabulary by the first batch."""
+def skill_batches(c: ml_collections.ConfigDict, cfg: ml_collections.ConfigDict, phase: str = "pretrain"):
+    """A run's batches (`cfg`'s configured data: the corpus for the base, the tuning mixture for the tuned runs) with
+    the first `c[phase].copy_rows` rows of each replaced by `repeat_rows`, which keep the copying the warm-up taught,
+    and the next `c[phase].seen_rows` by `seen_rows`, which teach telling whether a word came earlier. In tuning, the
+    same rows keep both skills from being lost (their loss is averaged with the examples'). Lazy: the trainer has set
+    up the vocabulary by the first batch."""
     from flan_nb.config import model_config
     from flan_nb.inputs import batches
-    p, k = c.pretrain, int(c.pretrain.get("copy_rows", 0))
-    if not 0 <= k <= p.batch_size: raise ValueError(f"pretrain.copy_rows must be from 0 to pretrain.batch_size={p.batch_size}, got {k}")
-    vocab_size = model_config(cfg).vocab_size
-    corpus = batches(cfg.data, cfg.data.batch_size, vocab_size)
-    if not k:
-        yield from corpus; return
-    rep = repeat_rows(k, p.inputs_length + p.targets_length, p.copy_shortest, p.copy_longest, vocab_size, c.seed + 1)
-    for b, r in zip(corpus, rep): yield {key: np.concatenate([r[key], v[k:]]) for key, v in b.items()}
+    from flan_nb.vocab import get_vocabulary
+    p, k, m = c[phase], int(c[phase].get("copy_rows", 0)), int(c[phase].get("seen_rows", 0))
+    if not (0 <= k and 0 <= m and k + m <= p.batch_size):
+        raise ValueError(f"{phase}.copy_rows + {phase}.seen_rows must be from 0 to {phase}.batch_size={p.batch_size}, got {k} + {m}")
+    vocab_size, length, skills = model_config(cfg).vocab_size, p.inputs_length + p.targets_length, c.pretrain
+    data = batches(cfg.data, cfg.data.batch_size, vocab_size)
+    if not k + m:
+        yield from data; return
+    parts, salt = [], {"pretrain": 0, "tune": 10}[phase]
+    if k: parts.append(repeat_rows(k, length, skills.copy_shortest, skills.copy_longest, vocab_size, c.seed + 1 + salt))
+    if m:
+        vocab = get_vocabulary(cfg.data.vocabulary)
+        flags = [_one_piece(vocab, w, "pretrain.seen_words") for w in skills.seen_words]
+        parts.append(seen_rows(m, length, skills.seen_pool, vocab_size, flags, c.seed + 2 + salt))
+    for b, *extra in zip(data, *parts):
+        yield {key: np.concatenate([e[key] for e in extra] + [v[k + m:]]) for key, v in b.items()}
+
+def _one_piece(vocab, word: str, where: str) -> int:
+    "The id of `word`, which `vocab` must spell as one piece."
+    ids = list(vocab.encode(word))
+    if len(ids) != 1: raise ValueError(f"{where}: {word!r} is {len(ids)} pieces in this vocabulary, not one; pick a word it spells as one piece")
+    return ids[0]
+
+def seen_rows(rows: int, length: int, pool: int, vocab_size: int, flags: tuple[int, int], seed: int = 0):
+    """Endless decoder batches (numpy) whose rows are `length // 2` random tokens from a pool of `pool`, each followed
+    by `flags[0]` ("new": not earlier in the row) or `flags[1]` ("again": said earlier), with the loss on the flags
+    only: dense practice at telling whether a word occurred earlier, the skill under every reading task of FLAN-mini
+    (is the claimed value among the passage's words?) that the corpus alone does not teach (bench/trials/RESULTS.md §9-§11)."""
+    if not 2 <= pool <= vocab_size - 3 - len(set(flags)): raise ValueError(f"pool must be from 2 to the {vocab_size - 3 - len(set(flags))} ids that are not flags, got {pool}")
+    if length < 2: raise ValueError(f"length must be at least 2, got {length}")
+    from flan_nb.inputs import decoder_rows, place
+    ids = np.setdiff1d(np.arange(3, vocab_size), flags)
+    rng = np.random.default_rng(seed)
+    while True:
+        b = decoder_rows(rows, length)
+        for r in range(rows):
+            seen, seq = set(), []
+            for t in rng.choice(rng.choice(ids, pool, replace=False), length // 2):
+                seq += [int(t), flags[int(t) in seen]]; seen.add(int(t))
+            place(b, r, 0, 1, np.array(seq))
+            b["decoder_loss_weights"][r] = 0; b["decoder_loss_weights"][r, 1:len(seq):2] = 1   # the flags only
+        yield b
+
+def seen_probe(model, flags: tuple[int, int], n: int = 32, pool: int = 80, length: int = 128, seed: int = 0) -> dict[str, float]:
+    """Accuracy (%) at `seen_rows`' task on `n` fresh rows: after each token, is `flags[1]` ("again") more likely than
+    `flags[0]` ("new") exactly when the token occurred earlier in the row? `constant` is the score of always answering
+    the more common flag; `again` the accuracy on the tokens that did occur earlier."""
+    import jax.numpy as jnp
+    b = next(seen_rows(n, length, pool, model.config.vocab_size, flags, seed + 1000))
+    w = b["decoder_loss_weights"].astype(bool)
+    logits = np.asarray(model(jnp.asarray(b["decoder_input_tokens"])))
+    said_again = logits[..., flags[1]] > logits[..., flags[0]]
+    truth = b["decoder_target_tokens"] == flags[1]
+    right = said_again[w] == truth[w]
+    return {"accuracy": 100 * float(right.mean()), "constant": 100 * float(max(truth[w].mean(), 1 - truth[w].mean())),
+            "again": 100 * float(right[truth[w]].mean())}
 
 def repeat_rows(rows: int, length: int, shortest: int, longest: int, vocab_size: int, seed: int = 0):
     """Endless packed decoder batches (numpy, for `train(cfg, data=...)`) of random tokens said twice, each `shortest`
@@ -323,7 +376,8 @@ def _run_demo(c: ml_collections.ConfigDict, progress: bool, draw: Callable | Non
         if name == "warmup":
             w = c.warmup
             data = repeat_rows(w.batch_size, w.inputs_length + w.targets_length, w.shortest, w.longest, c.model.vocab_size, c.seed)
-        elif name == "base": data = pretrain_batches(c, cfg)
+        elif name == "base": data = skill_batches(c, cfg, "pretrain")
+        elif c.tune.get("copy_rows", 0) or c.tune.get("seen_rows", 0): data = skill_batches(c, cfg, "tune")
         with _phase(f"{name}: {what}, {cfg.train.steps} steps", timings):
             r = train(cfg, data=data)
             if r.interrupted: raise KeyboardInterrupt(f"{name} was interrupted; run the demo again to resume")
@@ -359,10 +413,12 @@ def _run_demo(c: ml_collections.ConfigDict, progress: bool, draw: Callable | Non
                 seen[name].to_json(out / "seen" / f"{name}.json")
     probes = {}
     if c.eval.get("probe_items", 0):
-        with _phase("probe every run: copying from context, in-context and closed-book recall", timings):
+        with _phase("probe every run: copying from context, telling a word said before, in-context and closed-book recall", timings):
             for name, cfg in runs.items():
                 model, vocab = load(name)
-                probes[name] = {"copy": copy_probe(model, seed=c.seed), **recall_probe(model, vocab, c.eval.probe_items, c.seed, c.world_seed)}
+                flags = tuple(_one_piece(vocab, w, "pretrain.seen_words") for w in c.pretrain.seen_words)
+                probes[name] = {"copy": copy_probe(model, seed=c.seed), "seen": seen_probe(model, flags, seed=c.seed),
+                                **recall_probe(model, vocab, c.eval.probe_items, c.seed, c.world_seed)}
     summary = {"heldout": c.heldout, "runs": {}, "datasets": {}, "seen": {}, "probes": probes}
     for name, res in results.items():
         summary["runs"][name] = cluster_score(res, c.eval.bootstrap, c.seed, results["base"] if name != "base" else None)
@@ -402,8 +458,11 @@ def summary_table(summary: dict) -> str:
                       "the claimed value is in the text; ceiling: the reading rule of flan_nb.headroom):",
                       pd.DataFrame(summary[key]).to_string(index=False, na_rep="-")]
     if summary.get("probes"):
-        lines += ["", "Probes, no instruction (copy: nats/token saved on repeated random tokens; recall: % of 4 choices, chance 25):",
-                  f"{'run':<12} {'copy gain':>9}  {'in-context recall':>17}  {'closed-book recall':>18}  {'reading (chance 33)':>19}"]
-        lines += [f"{n:<12} {p['copy']['gain']:9.2f}  {p['in_context']:17.1f}  {p['closed_book']:18.1f}  {p.get('reading', float('nan')):19.1f}"
+        lines += ["", "Probes, no instruction (copy: nats/token saved on repeated random tokens; said before: % of `seen_rows` "
+                  "flags right, constant answer in brackets; recall: % of 4 choices, chance 25):",
+                  f"{'run':<12} {'copy gain':>9}  {'said before':>13}  {'in-context recall':>17}  {'closed-book recall':>18}  {'reading (chance 33)':>19}"]
+        nan = float("nan")
+        lines += [f"{n:<12} {p['copy']['gain']:9.2f}  {p.get('seen', {}).get('accuracy', nan):5.1f} ({p.get('seen', {}).get('constant', nan):4.1f})  "
+                  f"{p['in_context']:17.1f}  {p['closed_book']:18.1f}  {p.get('reading', nan):19.1f}"
                   for n, p in summary["probes"].items()]
     return "\n".join(lines)

@@ -110,10 +110,11 @@ class Base:
 
 def _demo_view(c: ml_collections.ConfigDict, out: Path, cluster: str = "nli") -> ml_collections.ConfigDict:
     """`c` as the demo's config (what `run_configs` reads). The drivers pretrain a base with `train(config)` alone,
-    so without the demo's copying warm-up and repeat rows (`run_demo` feeds those as batches)."""
+    so without the demo's copying warm-up and its copy and said-before rows (`run_demo` feeds those as batches)."""
     d = ml_collections.ConfigDict(c.to_dict())
     d.out, d.heldout, d.ablation = str(out), cluster, False
-    d.warmup.steps, d.pretrain.copy_rows = 0, 0
+    d.warmup.steps = 0
+    for phase in ("pretrain", "tune"): d[phase].copy_rows, d[phase].seen_rows = 0, 0
     return d
 
 def _vocab_spec(c: ml_collections.ConfigDict, out: Path) -> str:
