@@ -207,7 +207,8 @@ _TABLE = [
     # --- Translation (8): templates 0-6 translate into English, the turned-around 7-9 out of English ---
     _mt("para_crawl_enes", "para_crawl/enes", "1.2.0", ("train[:30000]", "train[-1200:-1000]", "train[-1000:]")),
     _mt("wmt14_enfr", "wmt14_translate/fr-en", "1.0.0", _TRAIN_DEV_FROM_VAL),
-    *[_mt(f"wmt16_translate_{l}en", f"wmt16_translate/{l}-en", "1.0.0", _TRAIN_DEV_FROM_VAL) for l in _WMT16],
+    *[_mt(f"wmt16_translate_{l}en", f"wmt16_translate/{l}-en", "1.0.0", _TRAIN_DEV_FROM_VAL,
+          manual_download=l in ("cs", "ru")) for l in _WMT16],  # CzEng (cs) and the Yandex corpus (ru) by hand
     # --- Summarization (11) ---
     _sum("aeslc", "aeslc", "1.0.0", ("train", "validation[-200:]", "test")),
     _specs("classification", ("accuracy",), ("World", "Sports", "Business", "Science/Tech"), clusters=("summarization",),
@@ -225,7 +226,7 @@ _TABLE = [
          ("train[:-600]", "train[-600:-500]", "train[-500:]")),
     _sum("samsum", "samsum", "1.0.0", ("train", "validation[:200]", "test"), manual_download=True),
     _sum("wiki_lingua_english_en", "gem/wiki_lingua_english_en", "1.1.0", _TRAIN_DEV_FROM_VAL),
-    _sum("xsum", "xsum", "1.1.0", _TRAIN_DEV_FROM_VAL, n_turned_around=2,
+    _sum("xsum", "xsum", "1.1.0", _TRAIN_DEV_FROM_VAL, n_turned_around=2, manual_download=True,
          notes="FLAN used xsum 1.0.0 (later moved to a Hugging Face builder); 1.1.0 loads here"),
     # --- Misc (7, plus two in the code only) ---
     _misc("coqa", "coqa", "1.0.0", ("train[:-100]", "train[-100:]", "test"), code_cluster="conversational_qa",
