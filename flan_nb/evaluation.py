@@ -116,17 +116,19 @@ def _score_impl(graphdef, state, tokens, positions, segment_ids, branch_ids, pre
     logits = model(tokens, positions, segment_ids, None, branch_ids=branch_ids, logit_slots=pred_slot)  # [b, e, vocab]
     logp = jax.nn.log_softmax(logits.astype(jnp.float32), axis=-1)
     lp = jnp.take_along_axis(logp, target[..., None], axis=-1)[..., 0]        # [b, e]: log p(target | its slot)
-    return jnp.where(valid, lp, 0.0)
+    top = jnp.argmax(logits, axis=-1) == target                               # [b, e]: the target is the top token
+    return jnp.where(valid, lp, 0.0), top | ~valid
 
 _score_jit = jax.jit(_score_impl, static_argnums=(0,))
 
 @dataclasses.dataclass
 class Scores:
-    "Per request: each option's summed log-likelihood and token count; requests whose prompt was cut."
+    "Per request: each option's summed log-likelihood, token count and greediness; requests whose prompt was cut."
     loglik: list[np.ndarray]
     n_tokens: list[np.ndarray]
     truncated: list[int]
     layout: dict              # row length, number of rows and the fraction of their slots in use
+    greedy: list[np.ndarray] | None = None   # per option: every token is the model's top token (lm-eval's is_greedy)
 
 def bucket_length(n: int, min_len: int = 32, max_len: int = 2048) -> int:
     "The smallest power of two >= `n` (at least `min_len`), capped at `max_len`."
@@ -134,8 +136,8 @@ def bucket_length(n: int, min_len: int = 32, max_len: int = 2048) -> int:
 
 def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: int = 8, max_len: int | None = None,
                    min_len: int = 32, row_len: int = 256, mesh: jax.sharding.Mesh | None = None) -> Scores:
-    """Every option's summed log-likelihood given its prompt. Requests (split into parts when their options do not fit
-    beside each other) are packed several to a row of `max(row_len, longest part)` slots rounded up to a power of two
+    """Every option's summed log-likelihood given its prompt, and whether greedy decoding would produce it. Requests
+    (split into parts when their options do not fit beside each other) are packed several to a row of `max(row_len, longest part)` slots rounded up to a power of two
     (at most `max_len`), and the rows run in batches of `rows` (the last one padded to a power of two). Only the
     option tokens' logits are computed. With a `partitioning` mesh, each batch's rows are split
     over its `data` and `fsdp` devices and the weights placed by the default logical-axis rules."""
@@ -154,7 +156,8 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
     counts = np.array([len(r.options) for r in requests], np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     ll_flat, n_flat = np.zeros(int(counts.sum())), np.zeros(int(counts.sum()), np.int64)
-    if not items: return Scores([], [], [], {"row_length": 0, "rows": 0, "fill": 0.0})
+    miss_flat = np.zeros(int(counts.sum()), np.int64)       # option tokens that are not the model's top token
+    if not items: return Scores([], [], [], {"row_length": 0, "rows": 0, "fill": 0.0}, [])
     longest = max(part_length(requests[i], w) for i, w in items)
     length = bucket_length(max(longest, min(row_len, max_len)), min_len, max_len)
     grouped = pack_rows(items, requests, length)
@@ -172,14 +175,16 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
         e = bucket_length(int(b["valid"].sum(1).max()), min_len, length)
         for k in ("pred_slot", "target", "option", "request", "valid"): b[k] = b[k][:, :e]
         d = place({k: b[k] for k in ("tokens", "positions", "segment_ids", "branch_ids", "pred_slot", "target", "valid")})
-        lp = np.asarray(_score_jit(graphdef, state, d["tokens"], d["positions"], d["segment_ids"], d["branch_ids"],
-                                   d["pred_slot"], d["target"], d["valid"]))
+        lp, top = _score_jit(graphdef, state, d["tokens"], d["positions"], d["segment_ids"], d["branch_ids"],
+                             d["pred_slot"], d["target"], d["valid"])
+        lp, top = np.asarray(lp), np.asarray(top)
         v = b["valid"]
         flat = offsets[b["request"][v]] + b["option"][v]       # (request, option) -> one index over all options
-        np.add.at(ll_flat, flat, lp[v]); np.add.at(n_flat, flat, 1)
+        np.add.at(ll_flat, flat, lp[v]); np.add.at(n_flat, flat, 1); np.add.at(miss_flat, flat, ~top[v])
     used = sum(part_length(requests[i], w) for i, w in items)
     loglik, n_tok = np.split(ll_flat, offsets[1:]), np.split(n_flat, offsets[1:])
-    return Scores(loglik, n_tok, sorted(truncated), {"row_length": length, "rows": len(grouped), "fill": used / (len(grouped) * length)})
+    return Scores(loglik, n_tok, sorted(truncated), {"row_length": length, "rows": len(grouped), "fill": used / (len(grouped) * length)},
+                  np.split(miss_flat == 0, offsets[1:]))
 
 def score_slow(model: Transformer, req: ScoreRequest) -> np.ndarray:
     "Reference: each option's summed log-likelihood from its own forward pass over prompt + option (no packing)."
