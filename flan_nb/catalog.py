@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 # %% auto #0
-__all__ = ['CLUSTER_TITLES', 'METRICS', 'KINDS', 'N_TEMPLATES', 'DATASETS', 'CLUSTERS', 'COLLECTIONS', 'SPLIT_KEYS',
-           'SPLIT_SIZES', 'Splits', 'DatasetSpec', 'Collection', 'register_collection', 'get_collection',
-           'generated_state', 'paper_count', 'closest', 'get_dataset', 'get_cluster', 'heldout_exclusions', 'to_python',
-           'data_dir', 'generated', 'is_on_disk', 'load_examples', 'num_examples']
+__all__ = ['CLUSTER_TITLES', 'METRICS', 'KINDS', 'N_TEMPLATES', 'DATASETS', 'CLUSTERS', 'COLLECTIONS', 'FIGURE6_ORDER',
+           'FIGURE6_HELDOUT', 'SPLIT_KEYS', 'SPLIT_SIZES', 'Splits', 'DatasetSpec', 'Collection', 'register_collection',
+           'get_collection', 'generated_state', 'paper_count', 'closest', 'get_dataset', 'get_cluster',
+           'heldout_exclusions', 'to_python', 'data_dir', 'generated', 'is_on_disk', 'load_examples', 'num_examples']
 
 # %% ../nbs/00_catalog.ipynb #05aab27d
 CLUSTER_TITLES = {
@@ -357,6 +357,11 @@ def heldout_exclusions(cluster: str) -> tuple[str, ...]:
     "Clusters that must also be left out of tuning when `cluster` is evaluated (not including `cluster` itself)."
     get_cluster(cluster)
     return _EXCLUSIONS.get(cluster, ())
+
+# %% ../nbs/00_catalog.ipynb #5963a4f8
+FIGURE6_ORDER = ("summarization", "translation", "reading_comprehension", "sentiment", "struct_to_text", "coreference",
+                 "conversational_qa")                      # the order Figure 6 adds tuning clusters
+FIGURE6_HELDOUT = ("nli", "closed_book_qa", "commonsense")  # evaluated, and held out of every stage
 
 # %% ../nbs/00_catalog.ipynb #eb17a807
 def to_python(x):

@@ -22,7 +22,7 @@ __all__ = ['TRACE_COUNTS', 'SCORING_RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 
            'pack_request', 'pack_rows', 'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow',
            'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read', 'score_task', 'rank_classification',
            'template_accuracy', 'task_metrics', 'generate_predictions', 'evaluate_template', 'EvalResults',
-           'check_eval_data', 'evaluate', 'trained_datasets', 'check_heldout', 'evaluate_heldout']
+           'check_eval_data', 'evaluate', 'trained_datasets', 'evaluate_heldout']
 
 # %% ../nbs/08_evaluation.ipynb #266320be
 @dataclasses.dataclass
@@ -488,47 +488,53 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
     return EvalResults(summaries, predictions, settings)
 
 # %% ../nbs/08_evaluation.ipynb #710df10c
-def trained_datasets(mixture: str | None, collection: str = "flan", fmt: str = "instructions") -> set[str]:
-    "The catalog datasets a `data.mixture` value (of `collection`, in format `fmt`) trains on (none for `None`, `synthetic`)."
-    import seqio
-    if mixture in (None, "", "synthetic"): return set()
-    from flan_nb.inputs import resolve_mixture
-    from flan_nb.catalog import get_dataset
-    provider = seqio.get_mixture_or_task(resolve_mixture(mixture, collection, fmt))
-    def in_catalog(name):  # other tasks (e.g. a pretraining corpus) hold no catalog dataset
-        try: return bool(get_dataset(name))
-        except KeyError: return False
-    return {d for t in seqio.get_subtasks(provider) if in_catalog(d := t.name.split(".")[1])}
+def trained_datasets(mixture: str | None, collection: str = "flan") -> set[str]:
+    "The catalog datasets a `data.mixture` value of `collection` trains on (none for `None`, `synthetic`)."
+    from flan_nb.inputs import mixture_datasets      # here: importing evaluation does not load seqio or TensorFlow
+    return set() if mixture in (None, "", "synthetic") else set(mixture_datasets(mixture, collection))
 
-def check_heldout(mixture: str | None, cluster: str, collection: str = "flan", fmt: str = "instructions"):
-    "Raise if `mixture` trains on a dataset of `cluster` or of a cluster held out with it."
-    from flan_nb.catalog import get_cluster, get_dataset, heldout_exclusions
-    get_cluster(cluster, collection)
-    banned = {cluster, *heldout_exclusions(cluster)}
-    leak = sorted(d for d in trained_datasets(mixture, collection, fmt) if set(get_dataset(d).clusters) & banned)
-    if leak:
-        raise ValueError(f"the model was tuned on {mixture!r}, which contains {leak} from the held-out cluster "
-                         f"{cluster!r} (or one held out with it); evaluate a model tuned with data.mixture='heldout:{cluster}'")
+def _saved_split(workdir: Path, cfg):
+    "The held-out split a trainer work directory tuned on (`mixtures.HeldoutSplit`), None when its mixture is no split."
+    from flan_nb.mixtures import SPLIT_FILE, HeldoutSplit, mixture_split
+    if (workdir / SPLIT_FILE).is_file(): return HeldoutSplit.load(workdir)
+    split = mixture_split(cfg.data.mixture, cfg.data.collection, cfg.data.format)
+    if split is not None:
+        print(f"flan_nb.evaluate: {workdir} has no {SPLIT_FILE} (trained before runs saved their split); "
+              f"its split is made again from data.mixture {cfg.data.mixture!r}")
+    return split
+
+def _heldout_datasets(split, mixture: str | None, cluster: str, collection: str) -> tuple[str, ...]:
+    "The datasets to evaluate for `cluster`: the split's, or `cluster`'s once `mixture` (no split) is checked for leaks."
+    from flan_nb.catalog import get_cluster
+    from flan_nb.mixtures import check_leak
+    if split is not None: return split.evaluated(cluster)
+    check_leak(trained_datasets(mixture, collection), cluster, collection, f"the model's tuning mixture {mixture!r}",
+               f"evaluate a model tuned with data.mixture='heldout:{cluster}'")
+    return get_cluster(cluster, collection)
 
 def evaluate_heldout(workdir_or_model, cluster: str, vocab=None, training_mixture: str | None = None,
                      **kw) -> EvalResults:
-    "Evaluate exactly `cluster`'s datasets with a tuned checkpoint (a trainer work directory) or model."
+    "Evaluate zero-shot the datasets `cluster` holds out, with a tuned checkpoint (a trainer work directory) or model."
+    from flan_nb.mixtures import mixture_split
     collection, fmt = kw.pop("collection", "flan"), kw.pop("training_format", "instructions")
-    if not isinstance(workdir_or_model, Transformer):  # the data is checked before the checkpoint is restored
-        from flan_nb.checkpointing import is_workdir
-        from flan_nb.config import load_config
-        if is_workdir(workdir_or_model):
-            wd_collection = load_config(Path(workdir_or_model) / "config.json").data.collection
-            check_eval_data(cluster, kw.get("source", "tfds"), wd_collection, kw.get("max_templates"))
     if isinstance(workdir_or_model, Transformer):
         if vocab is None: raise ValueError("evaluate_heldout(model, ...) needs vocab=")
         model, model_id = workdir_or_model, kw.pop("model_id", "")
+        split = mixture_split(training_mixture, collection, fmt) if training_mixture else None
+        datasets = _heldout_datasets(split, training_mixture, cluster, collection)
     else:
-        from flan_nb.checkpointing import restore_model
-        model, vocab, cfg = restore_model(workdir_or_model)
-        training_mixture, model_id = cfg.data.mixture, f"{Path(workdir_or_model).absolute()} (latest checkpoint)"
-        collection, fmt = cfg.data.collection, cfg.data.format
-    check_heldout(training_mixture, cluster, collection, fmt)
-    tags = {"training_format": fmt, **(kw.pop("tags", None) or {})}
-    return evaluate(model, vocab, cluster, model_id=model_id, training_mixture=training_mixture, collection=collection,
-                    tags=tags, **kw)
+        from flan_nb.checkpointing import is_workdir, restore_model
+        from flan_nb.config import load_config
+        wd, split = Path(workdir_or_model), None
+        if is_workdir(wd):
+            cfg = load_config(wd / "config.json")
+            training_mixture, collection, fmt = cfg.data.mixture, cfg.data.collection, cfg.data.format
+            split = _saved_split(wd, cfg)
+        datasets = _heldout_datasets(split, training_mixture, cluster, collection)
+        check_eval_data(list(datasets), kw.get("source", "tfds"), collection, kw.get("max_templates"))  # before restoring
+        model, vocab, _ = restore_model(workdir_or_model)
+        model_id = f"{wd.absolute()} (latest checkpoint)"
+    tags = {"training_format": fmt, **({"heldout_split": split.to_dict()} if split is not None else {}),
+            **(kw.pop("tags", None) or {})}
+    return evaluate(model, vocab, list(datasets), model_id=model_id, training_mixture=training_mixture,
+                    collection=collection, tags=tags, **kw)

@@ -7,11 +7,10 @@ from __future__ import annotations
 import dataclasses, functools, inspect, json, os, re, shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 import ml_collections
 from .demo import PRETRAIN_TASK, demo_config, pretrain_task, run_configs
 from .evaluation import EvalResults
-from .mixtures import FIGURE6_HELDOUT, FIGURE6_ORDER
+from .catalog import FIGURE6_HELDOUT, FIGURE6_ORDER
 from .tasks import FORMATS, SHOTS
 
 # %% auto #0
@@ -158,7 +157,7 @@ def tune_config(c: ml_collections.ConfigDict, out: Path, base: Base, mixture: st
     "The trainer config that instruction-tunes `base` on `mixture` (a `data.mixture` value) in format `fmt`."
     d = _demo_view(c, out)
     t = run_configs(d, base.config.data.vocabulary if base.config is not None else "byte")["tuned"]
-    name = re.sub(r"^flan\.mix\.(\w+\.)?", "", mixture.replace("heldout:", "heldout-"))
+    name = re.sub(r"^flan\.mix\.(\w+\.)?", "", mixture).replace(":", "-")   # 'heldout:nli' -> 'heldout-nli', 'fig6:3' -> 'fig6-3'
     parts = [base.key, name, "" if fmt == "instructions" else fmt]
     t.workdir = str(out.absolute() / "tuned_runs" / ".".join(p for p in parts if p))  # beside the demo's OUT/tuned, not in it
     t.model.init_from = base.path
@@ -227,9 +226,9 @@ def _check_data(name: str, jobs: list[_Job], c: ml_collections.ConfigDict):
     names += [d for j in jobs for d in get_cluster(j.cluster, c.collection)]
     check_data(names, c.source, f"experiment {name!r}")
 
-def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress: bool = True, dry_run: bool = False,
-             before: Callable[[], Any] | None = None) -> ExperimentRuns:
-    "Train what the unfinished jobs need and evaluate them; `before` runs once first (e.g. registering mixtures)."
+def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress: bool = True,
+             dry_run: bool = False) -> ExperimentRuns:
+    "Train what the unfinished jobs need and evaluate them."
     from flan_nb import mini
     done = [j.path.is_file() for j in jobs]
     skipped = [j.path for j, d in zip(jobs, done) if d]
@@ -239,7 +238,6 @@ def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress
     if todo and not dry_run:
         prev_world = mini.set_world_seed(c.world_seed)   # every dataset from the world of c.world_seed, as in the demo
         try:
-            if before is not None: before()
             _check_data(name, [j for j, _ in todo], c)   # missing TFDS data stops the driver before it trains anything
             if any(t.data.mixture == PRETRAIN_TASK for j, _ in todo for t in j.train):   # the base's data, as the demo registers it
                 pretrain_task(mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed), c.world_seed, c.reading_docs)
@@ -289,8 +287,7 @@ def cluster_count(ns: Iterable[int] = range(1, 8), heldout: Sequence[str] = FIGU
                   out=None, cfg: ml_collections.ConfigDict | None = None, progress: bool = True,
                   dry_run: bool = False) -> ExperimentRuns:
     "Tune on the first n clusters of FIGURE6_ORDER for each n in `ns`, evaluate the held-out clusters: Figure 6."
-    from flan_nb import tasks
-    from flan_nb.mixtures import cluster_count_datasets, cluster_count_mixture, mixture_name
+    from flan_nb.mixtures import cluster_count_split
     c, out = _setup(cfg, out)
     ns = list(ns)
     if not ns: raise ValueError("ns is empty: give numbers of tuning clusters in 1..7")
@@ -300,21 +297,15 @@ def cluster_count(ns: Iterable[int] = range(1, 8), heldout: Sequence[str] = FIGU
     not_fig6 = [h for h in heldout if h not in FIGURE6_HELDOUT]
     if not_fig6: raise ValueError(f"Figure 6 evaluates {FIGURE6_HELDOUT} (held out of every mixture), got {not_fig6}")
     for h in heldout: _check_cluster(h, c.collection, "heldout")
-    for n in ns: cluster_count_datasets(n, c.collection)
+    for n in ns: cluster_count_split(n, c.collection)        # each split is made (and leak-checked) before any training
     b = make_base(c, out, {"init_from": base} if base else None)
-    name = lambda n: f"flan.mix.{c.collection + '.' if c.collection != 'flan' else ''}fig6-{n}"
     jobs = []
     for n in ns:
-        t = tune_config(c, out, b, name(n))
+        t = tune_config(c, out, b, f"fig6:{n}")
         for h in heldout:
             jobs.append(_Job(out / "results" / "cluster_count" / f"n{n}.{h}.json", t.workdir, h, _train(b, t),
                              tags={"experiment": "cluster_count", "label": _name(c), "n_clusters": n, "tuned": True}))
-    def register():
-        tasks.configure(vocabulary=b.info()[1])           # the vocabulary train() will choose: the registry is kept
-        for n in ns:
-            got = cluster_count_mixture(n, c.collection)
-            if got != name(n): raise RuntimeError(f"cluster_count_mixture named {got!r}, expected {name(n)!r}")
-    return _execute("cluster_count", jobs, c, progress, dry_run, register)
+    return _execute("cluster_count", jobs, c, progress, dry_run)
 
 # %% ../nbs/11_experiments.ipynb #85c2f069
 def instruction_ablation(cluster: str | None = None, formats: Sequence[str] = FORMATS, base: str | None = None,

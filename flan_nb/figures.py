@@ -13,14 +13,14 @@ import pandas as pd
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
-from .catalog import CLUSTER_TITLES
+from .catalog import CLUSTER_TITLES, FIGURE6_HELDOUT, FIGURE6_ORDER
 from .evaluation import EvalResults
 
 # %% auto #0
-__all__ = ['PAPER', 'FIGURE6_DATASETS', 'FIGURE6_CLUSTERS', 'FIGURE6_HELDOUT', 'PAPER_FINDINGS', 'STYLE', 'PAPER_COLORS',
-           'RUN_COLORS', 'SETTINGS_KEYS', 'SCORES', 'FORMAT_NAMES', 'FIGURE_FILES', 'PaperSeries', 'style', 'load_runs',
-           'n_clusters', 'run_groups', 'run_label', 'fig_clusters', 'dataset_key', 'fig_datasets', 'fig_cluster_count',
-           'fig_scale', 'fig_instructions', 'fig_fewshot', 'fig_templates', 'save', 'figure_runs', 'draw_all']
+__all__ = ['PAPER', 'FIGURE6_DATASETS', 'PAPER_FINDINGS', 'STYLE', 'PAPER_COLORS', 'RUN_COLORS', 'SETTINGS_KEYS', 'SCORES',
+           'FORMAT_NAMES', 'FIGURE_FILES', 'PaperSeries', 'style', 'load_runs', 'n_clusters', 'run_groups', 'run_label',
+           'fig_clusters', 'dataset_key', 'fig_datasets', 'fig_cluster_count', 'fig_scale', 'fig_instructions',
+           'fig_fewshot', 'fig_templates', 'save', 'figure_runs', 'draw_all']
 
 # %% ../nbs/10_figures.ipynb #8008adc4
 @dataclass(frozen=True)
@@ -60,9 +60,6 @@ PAPER: dict[str, tuple[PaperSeries, ...]] = {
                     "S", "Figure 8 / Table 3", "four-cluster average, evaluated with FLAN instructions unless noted"),),
 }
 FIGURE6_DATASETS = PaperSeries("cumulative datasets", {1: 11, 2: 20, 3: 26, 4: 30, 5: 34, 6: 37, 7: 39}, "S", "Figure 6")
-FIGURE6_CLUSTERS = ("summarization", "translation", "reading_comprehension", "sentiment", "struct_to_text",
-                    "coreference", "conversational_qa")   # the order clusters are added (paper; FACTS.md section 1)
-FIGURE6_HELDOUT = ("nli", "closed_book_qa", "commonsense")
 PAPER_FINDINGS = {   # figures without printed numbers: what the paper finds, quoted in their captions
     "figure7": "tuning helps held-out tasks at 68B and 137B, hurts at 8B and below (capacity filled by the tuning tasks)",
     "figure9": "few-shot helps every cluster, most for large output spaces (struct-to-text, translation, closed-book "
@@ -120,13 +117,13 @@ def load_runs(runs=None) -> list[EvalResults]:
 # %% ../nbs/10_figures.ipynb #1cf4941e
 SETTINGS_KEYS = {
     "model": ("all", "written by evaluate: the model id, shortened in legends"),
-    "training_mixture": ("all, 6, 7", "written by evaluate: the tuning mixture, in legends; a 'fig6-N' mixture is "
+    "training_mixture": ("all, 6, 7", "written by evaluate: the tuning mixture, in legends; a 'fig6:N' or 'fig6-N' mixture is "
                          "Figure 6's N; none = untuned (Figure 7)"),
     "collection": ("all", "written by evaluate: named in legends when it is not 'flan'"),
     "shots": ("1, 5, 9, templates", "written by evaluate: 0 zero-shot; Figure 9 sets zero-shot against few-shot"),
     "training_format": ("8", "written by evaluate_heldout: instructions, no_template or dataset_name"),
     "label": ("all", "tag: the series name in legends; runs with the same label are merged into one series"),
-    "n_clusters": ("6", "tag: number of tuning clusters, 1..7 (else read from a 'fig6-N' mixture name)"),
+    "n_clusters": ("6", "tag: number of tuning clusters, 1..7 (else read from a 'fig6:N' or 'fig6-N' mixture)"),
     "params": ("7", "tag: the model's parameter count"),
     "tuned": ("7", "tag: instruction-tuned or not (default: whether training_mixture is set)"),
     "seen": ("7", "tag: true when the evaluated tasks were in the tuning mixture (default false: held out)"),
@@ -134,10 +131,10 @@ SETTINGS_KEYS = {
 }
 
 def n_clusters(res: EvalResults) -> int | None:
-    "Figure 6's number of tuning clusters of a run: `settings['n_clusters']`, else from a `...fig6-N` mixture name."
+    "Figure 6's number of tuning clusters of a run: `settings['n_clusters']`, else from a `fig6:N` or `...fig6-N` mixture name."
     s = res.settings
     if s.get("n_clusters") is not None: return int(s["n_clusters"])
-    m = re.search(r"(?:^|\.)fig6-(\d+)$", str(s.get("training_mixture") or ""))
+    m = re.search(r"(?:^|\.)fig6[-:](\d+)$", str(s.get("training_mixture") or ""))
     return int(m[1]) if m else None
 
 def run_groups(runs) -> dict[str, list[EvalResults]]:
@@ -337,7 +334,7 @@ def _by_n(runs) -> dict[str, dict[int, EvalResults]]:
             n = n0 if n0 is not None else n_clusters(r)
             if n is None: raise ValueError(f"{run_label(r)} has no number of tuning clusters: tag it with "
                                            "settings['n_clusters'] or pass fig_cluster_count({n: [runs]})")
-            if not 1 <= int(n) <= len(FIGURE6_CLUSTERS): raise ValueError(f"number of tuning clusters must be 1..7, got {n}")
+            if not 1 <= int(n) <= len(FIGURE6_ORDER): raise ValueError(f"number of tuning clusters must be 1..7, got {n}")
             lab = f"this run ({r.settings['label']})" if r.settings.get("label") else "this run (Figure 6 mixtures)"
             out.setdefault(lab, {}).setdefault(int(n), []).append(r)
     return {k: {n: _merge(v[n]) for n in sorted(v)} for k, v in out.items()}
@@ -360,7 +357,7 @@ def fig_cluster_count(runs=None) -> Figure:
             ys = [per[n][c] for n in ns]
             if not np.all(np.isnan(ys)):
                 ax.plot(ns, ys, ls, color=col, lw=1, alpha=0.8, marker=".", label=f"{lab}: {CLUSTER_TITLES[c]}")
-    ax.set_xticks(range(1, 8), [f"{n}\n+{_SHORT[c]}\n({FIGURE6_DATASETS.values[n]})" for n, c in enumerate(FIGURE6_CLUSTERS, 1)])
+    ax.set_xticks(range(1, 8), [f"{n}\n+{_SHORT[c]}\n({FIGURE6_DATASETS.values[n]})" for n, c in enumerate(FIGURE6_ORDER, 1)])
     ax.set_xlabel("number of tuning clusters (cluster added; paper's cumulative number of datasets)")
     ax.set_ylabel("held-out score")
     return _finish(fig, "Figure 6: more tuning clusters, better held-out performance",

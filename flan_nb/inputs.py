@@ -12,8 +12,8 @@ import numpy as np
 import jax
 
 # %% auto #0
-__all__ = ['decoder_rows', 'place', 'synthetic_batches', 'resolve_mixture', 'mixture_datasets', 'data_plan', 'describe_data',
-           'batches']
+__all__ = ['decoder_rows', 'place', 'synthetic_batches', 'data_split', 'resolve_mixture', 'mixture_datasets', 'data_plan',
+           'describe_data', 'batches']
 
 # %% ../nbs/07a_inputs.ipynb #7536ee33
 def decoder_rows(rows: int, length: int) -> dict[str, np.ndarray]:
@@ -56,19 +56,28 @@ def synthetic_batches(vocab_size: int, rows: int, inputs_length: int, targets_le
         mine = slice(index * rows // count, (index + 1) * rows // count)
         yield {k: v[mine] for k, v in b.items()}
 
+# %% ../nbs/07a_inputs.ipynb #a66a81b8
+def data_split(data: Mapping[str, Any]):
+    """The held-out split (`mixtures.HeldoutSplit`) the data config trains on: `data.mixture` `heldout:...` or `fig6:N`
+    of `data.collection` in `data.format`; None for any other mixture."""
+    if data["mixture"] == "synthetic": return None
+    from flan_nb.mixtures import mixture_split   # here: synthetic rows need neither seqio nor TensorFlow
+    return mixture_split(data["mixture"], data["collection"], data["format"])
+
 # %% ../nbs/07a_inputs.ipynb #c8a544f9
 def resolve_mixture(name: str, collection: str = "flan", fmt: str = "instructions") -> str:
-    """The registered seqio name of `name` (`heldout:CLUSTER`, `task:DATASET`, `flan` or a registered task/mixture);
-    `heldout:` and `flan` draw from `collection` in format `fmt`."""
+    """The registered seqio name of `name` (a held-out split, `task:DATASET`, `flan` or a registered task/mixture);
+    splits and `flan` draw from `collection` in format `fmt`."""
     import seqio
     from flan_nb import mixtures, tasks
-    if name.startswith("heldout:"): return mixtures.heldout_mixture(name.split(":", 1)[1], collection=collection, fmt=fmt)
+    split = mixtures.mixture_split(name, collection, fmt)
+    if split is not None: return split.register()
     if name.startswith("task:"): return tasks.task(name.split(":", 1)[1], fmt=fmt).name
     if name == "flan": return mixtures.flan_mixture(collection=collection, fmt=fmt)
     try: seqio.get_mixture_or_task(name)
     except (ValueError, KeyError):
         raise ValueError(f"data.mixture {name!r} is not a registered seqio task or mixture; use 'heldout:CLUSTER', "
-                         f"'task:DATASET', 'flan' or 'synthetic'") from None
+                         f"'fig6:N', 'task:DATASET', 'flan' or 'synthetic'") from None
     return name
 
 # %% ../nbs/07a_inputs.ipynb #d2c553b6
@@ -79,7 +88,8 @@ def mixture_datasets(name: str, collection: str = "flan") -> list[str]:
     from flan_nb.catalog import get_dataset
     from flan_nb.tasks import task_datasets
     if name == "synthetic": return []
-    if name.startswith("heldout:"): return mixtures.training_datasets(name.split(":", 1)[1], collection=collection)
+    split = mixtures.mixture_split(name, collection)
+    if split is not None: return list(split.datasets)
     if name.startswith("task:"): return [get_dataset(name.split(":", 1)[1]).name]
     if name == "flan": return mixtures.training_datasets(collection=collection)
     return task_datasets(resolve_mixture(name, collection))

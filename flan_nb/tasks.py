@@ -5,7 +5,7 @@
 # %% ../nbs/02_tasks.ipynb #9e7b260d
 from __future__ import annotations
 import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
-import logging, re, zlib
+import dataclasses, logging, re, zlib
 from collections.abc import Iterator, Sequence
 import numpy as np
 import seqio
@@ -21,10 +21,10 @@ from .vocab import byte_vocab
 # %% auto #0
 __all__ = ['FORMATS', 'SHOTS', 'MAX_FEWSHOT_INPUT_TOKENS', 'OUTPUT_SIGNATURE', 'SCORING_SIGNATURE', 'FEWSHOT_POOL',
            'EXEMPLAR_SEPARATOR', 'log', 'GENERATED_SHUFFLE_BUFFER', 'SOURCES', 'PREPARE_COMMAND', 'task_name',
-           'template_for', 'raw_inputs', 'render_format', 'fewshot_prompt', 'templated', 'numpy_examples', 'vocabulary',
-           'configure', 'output_features', 'generated_source', 'data_source', 'task', 'register_all',
-           'DataMissingError', 'check_source', 'task_datasets', 'check_data', 'data_record', 'source_of', 'read_task',
-           'check_tasks']
+           'TaskKey', 'task_key', 'template_for', 'raw_inputs', 'render_format', 'fewshot_prompt', 'templated',
+           'numpy_examples', 'vocabulary', 'configure', 'output_features', 'generated_source', 'data_source', 'task',
+           'register_all', 'DataMissingError', 'check_source', 'task_datasets', 'check_data', 'data_record',
+           'source_of', 'read_task', 'check_tasks']
 
 # %% ../nbs/02_tasks.ipynb #87c04442
 FORMATS = ("instructions", "no_template", "dataset_name")
@@ -54,6 +54,30 @@ def task_name(dataset: str, template: int | None = None, shots: int = 0, scoring
     parts += [t for t in (_FMT_TAG[fmt], "" if options else "noopts", f"{shots}shot" if shots else "",
                           "scoring" if scoring else "") if t]
     return ".".join(parts)
+
+# %% ../nbs/02_tasks.ipynb #f374a432
+@dataclasses.dataclass(frozen=True)
+class TaskKey:
+    "One task variant as data: the catalog dataset it reads, its template (None: one per training example) and format."
+    dataset: str
+    template: int | None = None
+    shots: int = 0
+    scoring: bool = False
+    fmt: str = "instructions"
+    options: bool = True
+    n_templates: int = N_TEMPLATES
+
+    @property
+    def name(self) -> str:
+        "Its seqio name (`task_name`, which checks the combination)."
+        return task_name(self.dataset, self.template, self.shots, self.scoring, fmt=self.fmt, options=self.options,
+                         n_templates=self.n_templates)
+
+_KEYS: dict[str, TaskKey] = {}   # filled by `task` as it registers
+
+def task_key(name: str) -> TaskKey | None:
+    "The `TaskKey` of the task `task` registered as `name`; None for any other task (e.g. a pretraining corpus)."
+    return _KEYS.get(name)
 
 # %% ../nbs/02_tasks.ipynb #164a881a
 def template_for(position: int, dataset: str, seed: int = 0, n_templates: int = N_TEMPLATES) -> int:
@@ -183,19 +207,23 @@ def vocabulary() -> seqio.Vocabulary:
     if _CONFIG["vocabulary"] is None: _CONFIG["vocabulary"] = byte_vocab()
     return _CONFIG["vocabulary"]
 
-def _registered(prefix: str = "flan.") -> list[str]:
-    return [n for n in seqio.TaskRegistry.names() if n.startswith(prefix)]
-
 def configure(vocabulary: seqio.Vocabulary | None = None, seed: int | None = None):
-    "Choose the tasks' vocabulary and template-assignment seed; registered tasks are replaced if either changes."
+    """Choose the tasks' vocabulary and template-assignment seed. If either changes, the tasks `task` registered are
+    registered again with them, and every mixture over one of them again over the new tasks (same names and rates)."""
     new = {"vocabulary": vocabulary if vocabulary is not None else _CONFIG["vocabulary"] or byte_vocab(),
            "seed": _CONFIG["seed"] if seed is None else int(seed)}
-    if new["vocabulary"] != _CONFIG["vocabulary"] or new["seed"] != _CONFIG["seed"]:
-        stale = _registered()
-        for n in stale: seqio.TaskRegistry.remove(n)
-        for n in [m for m in seqio.MixtureRegistry.names() if m.startswith("flan.")]: seqio.MixtureRegistry.remove(n)
-        if stale: log.info("flan_nb: replaced %d registered tasks for the new vocabulary/seed", len(stale))
+    if new["vocabulary"] == _CONFIG["vocabulary"] and new["seed"] == _CONFIG["seed"]: return
+    stale = [n for n in seqio.TaskRegistry.names() if n in _KEYS]
+    mixes = {}
+    for m in seqio.MixtureRegistry.names():
+        mix = seqio.get_mixture_or_task(m)
+        if any(t.name in _KEYS for t in mix.tasks): mixes[m] = [(t.name, mix.get_rate(t)) for t in mix.tasks]
+    for m in mixes: seqio.MixtureRegistry.remove(m)
+    for n in stale: seqio.TaskRegistry.remove(n)
     _CONFIG.update(new)
+    for n in stale: task(**dataclasses.asdict(_KEYS[n]))
+    for m, rates in mixes.items(): seqio.MixtureRegistry.add(m, rates)
+    if stale: log.info("flan_nb: %d tasks and %d mixtures registered again for the new vocabulary/seed", len(stale), len(mixes))
 
 def output_features(vocab: seqio.Vocabulary | None = None) -> dict[str, seqio.Feature]:
     "`inputs` (no EOS: the targets follow them) and `targets` (with EOS)."
@@ -265,7 +293,9 @@ GENERATED_SHUFFLE_BUFFER = 128  # generated examples come in random order: a sma
 def task(dataset: str, template: int | None = None, shots: int = 0, scoring: bool = False, *,
          fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES) -> seqio.Task:
     "The registered seqio Task of one variant (registered on first use)."
-    name = task_name(dataset, template, shots, scoring, fmt=fmt, options=options, n_templates=n_templates)
+    key = TaskKey(dataset, template, shots, scoring, fmt, options, n_templates)
+    name = key.name
+    _KEYS[name] = key
     if name in seqio.TaskRegistry.names(): return seqio.TaskRegistry.get(name)
     source, vocab = data_source(dataset), vocabulary()
     def prep(ds):  # a closure, so that seqio passes it nothing but the dataset
@@ -306,13 +336,8 @@ def check_source(source, setting: str = "source") -> str:
 
 def task_datasets(name: str) -> list[str]:
     "The catalog datasets the registered task or mixture `name` reads, in order (a task of no catalog dataset adds none)."
-    out = []
-    for sub in seqio.get_subtasks(seqio.get_mixture_or_task(name)):
-        parts = sub.name.split(".")
-        if parts[0] != "flan" or len(parts) < 3: continue
-        try: out.append(get_dataset(parts[1]).name)
-        except KeyError: continue                # a "flan." task registered by hand: not a catalog dataset
-    return list(dict.fromkeys(out))
+    keys = [task_key(sub.name) for sub in seqio.get_subtasks(seqio.get_mixture_or_task(name))]
+    return list(dict.fromkeys(k.dataset for k in keys if k is not None))
 
 def check_data(datasets: Sequence[str], source: str, what: str, setting: str = "source") -> None:
     """Stop before any slow work when `datasets` cannot be read from `source`: with 'tfds', a TFDS dataset that is not

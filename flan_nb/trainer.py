@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from . import partitioning as part
 from .model import ModelConfig, Transformer, flops_per_token
 from .config import check_config, model_config
-from .inputs import batches, data_plan, describe_data
+from .inputs import batches, data_plan, data_split, describe_data
 from .step import create_state, make_step, optimizer, state_spec
 from .checkpointing import CheckpointError, check_same_run, checkpoint_manager, load_init, restore, save_checkpoint
 from .memory import check as check_memory, plan as plan_memory
@@ -230,10 +230,12 @@ def _announce(cfg: ml_collections.ConfigDict, records: list[dict] | None, memory
     print(f"flan_nb.train: {jax.process_count()} process(es), mesh {dict(mesh.shape)} on {jax.devices()[0].platform}; config:")
     print(cfg)
 
-def _write_run_files(workdir: Path, cfg: ml_collections.ConfigDict, records: list[dict] | None):
-    "`workdir/config.json`, which repeats the run, and `data.json`: what it reads, per dataset (not for given or synthetic rows)."
+def _write_run_files(workdir: Path, cfg: ml_collections.ConfigDict, records: list[dict] | None, split):
+    """`workdir/config.json`, which repeats the run; `split.json`, the held-out split it tunes on (`split`, None for
+    another mixture); `data.json`: what it reads, per dataset (not for given or synthetic rows)."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "config.json").write_text(cfg.to_json_best_effort(indent=2))
+    if split is not None: split.save(workdir)
     if records is None: return
     from flan_nb.tasks import source_of
     (workdir / "data.json").write_text(json.dumps({"mixture": cfg.data.mixture, "split": cfg.data.split,
@@ -332,6 +334,7 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
     cfg = ml_collections.ConfigDict(config.to_dict())
     check_config(cfg)
     records = data_plan(cfg.data) if data is None else []   # missing TFDS data stops the run here, before any slow work
+    split = data_split(cfg.data)   # the held-out split the config names (None: another mixture), made and checked once
     reads_catalog = data is None and cfg.data.mixture != "synthetic"
     wrapped_before = _wrapped_labels(records)
     _start_distributed(cfg.distributed)
@@ -346,7 +349,7 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
     manager = _open_checkpoints(cfg, workdir)
     if chief:
         _announce(cfg, records if reads_catalog else None, memory, mesh)
-        if workdir is not None: _write_run_files(workdir, cfg, records if reads_catalog else None)
+        if workdir is not None: _write_run_files(workdir, cfg, records if reads_catalog else None, split)
     with jax.set_mesh(mesh), nnx.logical_axis_rules(rules):
         state, position = _initial_state(cfg, spec, init, init_params, manager)
         start, skip = int(jax.device_get(state["step"])), int(position["batches"])
