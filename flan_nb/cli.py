@@ -10,8 +10,8 @@ from . import mini, prompts  # noqa: F401  registers FLAN's templates and FLAN-m
 
 # %% auto #0
 __all__ = ['parser', 'quiet_tensorflow', 'user_error', 'main', 'format_table', 'catalog_rows', 'cmd_catalog', 'cmd_templates',
-           'cmd_data_status', 'cmd_data_prepare', 'cmd_train', 'cmd_eval', 'demo_sample', 'cmd_samples', 'cmd_demo',
-           'cmd_experiment', 'cmd_figures']
+           'cmd_data_status', 'cmd_data_prepare', 'cmd_train', 'cmd_eval', 'cmd_lm_eval', 'demo_sample', 'cmd_samples',
+           'cmd_demo', 'cmd_experiment', 'cmd_figures']
 
 # %% ../nbs/99_cli.ipynb #bf225249
 def parser() -> argparse.ArgumentParser:
@@ -84,6 +84,11 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--runs", required=True, help="a directory of results JSON files (searched recursively)")
     f.add_argument("--out", required=True, help="where the PNG and PDF files go")
     f.set_defaults(fn=lambda a: cmd_figures(a))
+    le = sub.add_parser("lm-eval", prefix_chars="+", add_help=False,  # "+": every argument, --help too, goes to lm-eval
+                        help="lm-evaluation-harness's `lm-eval run` with a flan_nb model: --model_args workdir=DIR "
+                             "(or pretrained=FILE) --tasks ... (flan-nb lm-eval --help: lm-eval's options)")
+    le.add_argument("args", nargs="*")
+    le.set_defaults(fn=lambda a: cmd_lm_eval(a))
     return p
 
 def quiet_tensorflow():
@@ -244,6 +249,26 @@ def cmd_eval(args) -> int:
         print(res.clusters().to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     if args.out: res.to_json(args.out)
     if args.predictions: res.save_predictions(args.predictions)
+    return 0
+
+# %% ../nbs/99_cli.ipynb #5e1d0a12
+def cmd_lm_eval(args) -> int:
+    "Run lm-eval's `run` command (its arguments in `args.args`) on a flan_nb model."
+    rest = list(args.args)
+    if any(a in ("--model", "-M") or a.startswith(("--model=", "-M")) for a in rest):
+        raise ValueError("flan-nb lm-eval evaluates flan_nb models: drop --model and name the model with "
+                         "--model_args workdir=DIR (a train() work directory) or pretrained=FILE (.gguf or Hugging Face directory)")
+    try: import flan_nb.lm_eval_backend  # noqa: F401  registers the model 'flan_nb' with lm-eval
+    except ModuleNotFoundError as e:
+        if e.name != "lm_eval": raise
+        raise ValueError("flan-nb lm-eval needs lm-evaluation-harness: pip install lm-eval==0.4.13") from None
+    from lm_eval.__main__ import cli_evaluate
+    if not any(a == "--device" or a.startswith("--device=") for a in rest):   # lm-eval's default is cuda:0; ours is JAX's
+        import jax
+        rest += ["--device", {"gpu": "cuda"}.get(jax.default_backend(), jax.default_backend())]
+    saved, sys.argv = sys.argv, ["lm-eval", "run", "--model", "flan_nb", *rest]
+    try: cli_evaluate()
+    finally: sys.argv = saved
     return 0
 
 # %% ../nbs/99_cli.ipynb #7d9884b2

@@ -121,3 +121,68 @@ def test_train_plan_and_a_run_that_cannot_fit(tmp_path):
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0, r.stderr[-3000:]
     assert "over the budget of 0.01 GB (train.memory_gb)" in r.stderr and "data.batch_size" in r.stderr, r.stderr
     assert not (tmp_path / "run").exists()
+
+# `flan-nb lm-eval`: lm-evaluation-harness's `run` command on a flan_nb model (nbs/12_lm_eval.ipynb). The task is an
+# lm-eval YAML task (found with --include_path) over a local JSON-lines file: no network.
+LM_EVAL_DOCS = [
+    {"context": "Is the sky blue on a clear day?\nOPTIONS:\n- yes\n- no", "options": ["yes", "no"], "answer": 0},
+    {"context": "Can a fish climb a tree?\nOPTIONS:\n- yes\n- no", "options": ["yes", "no"], "answer": 1},
+    {"context": "Which is a colour?\nOPTIONS:\n- red\n- chair\n- seven", "options": ["red", "chair", "seven"], "answer": 0},
+    {"context": "Which is an animal?\nOPTIONS:\n- spoon\n- horse\n- cloud", "options": ["spoon", "horse", "cloud"], "answer": 1},
+    {"context": "Is ice cold?\nOPTIONS:\n- yes\n- no", "options": ["yes", "no"], "answer": 0},
+    {"context": "Which is a fruit?\nOPTIONS:\n- brick\n- pear", "options": ["brick", "pear"], "answer": 1},
+]
+
+def lm_eval_task(tmp_path) -> Path:
+    "A multiple-choice lm-eval task `flan_nb_cli_check` in tmp_path/tasks over LM_EVAL_DOCS."
+    import json
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    (tasks / "docs.jsonl").write_text("".join(json.dumps(d) + "\n" for d in LM_EVAL_DOCS))
+    (tasks / "flan_nb_cli_check.yaml").write_text(
+        "task: flan_nb_cli_check\ndataset_path: json\n"
+        f"dataset_kwargs:\n  data_files:\n    validation: {tasks / 'docs.jsonl'}\n"
+        "validation_split: validation\noutput_type: multiple_choice\n"
+        "doc_to_text: '{{context}}'\ndoc_to_choice: '{{options}}'\ndoc_to_target: '{{answer}}'\ntarget_delimiter: ''\n"
+        "metric_list:\n  - metric: acc\n    aggregation: mean\n    higher_is_better: true\n")
+    return tasks
+
+def lm_eval_cli(tmp_path, *args):
+    return flan_nb("lm-eval", *args, timeout=600, HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1",
+                   HF_DATASETS_CACHE=str(tmp_path / "hf_datasets"))
+
+def test_lm_eval_on_a_workdir_scores_like_flan_nb(tmp_path):
+    "`flan-nb lm-eval --model_args workdir=...` runs an lm-eval task; its accuracy is flan_nb's own scorer's."
+    import json
+    import numpy as np
+    wd = tmp_path / "run"
+    r = flan_nb("train", "--workdir", str(wd), "--set", "data.mixture=synthetic", "--set", "train.steps=1",
+                "--set", "data.inputs_length=24", "--set", "data.targets_length=8", "--set", "train.progress=False",
+                "--set", "model.overrides.max_seq_len=256")
+    assert r.returncode == 0, r.stderr[-3000:]
+    tasks, out = lm_eval_task(tmp_path), tmp_path / "out"
+    r = lm_eval_cli(tmp_path, "--model_args", f"workdir={wd},score_eos=True", "--tasks", "flan_nb_cli_check",
+                    "--include_path", str(tasks), "--batch_size", "4", "--output_path", str(out))
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert "flan_nb_cli_check" in r.stdout and "acc" in r.stdout, r.stdout[-2000:]   # lm-eval's results table
+    [results] = list(out.rglob("results_*.json"))
+    got = json.loads(results.read_text())["results"]["flan_nb_cli_check"]["acc,none"]
+    # flan_nb's scorer on the same token ids (byte vocabulary: context then option, then EOS as score_eos adds)
+    from flan_nb.checkpointing import restore_model
+    from flan_nb.evaluation import ScoreRequest, score_requests
+    model, vocab, _ = restore_model(wd)
+    reqs = [ScoreRequest(vocab.encode(d["context"]), [vocab.encode(o) + [vocab.eos_id] for o in d["options"]])
+            for d in LM_EVAL_DOCS]
+    sc = score_requests(model, reqs)
+    want = np.mean([int(np.argmax(ll)) == d["answer"] for ll, d in zip(sc.loglik, LM_EVAL_DOCS)])
+    assert abs(got - want) < 1e-9, (got, want, sc.loglik)
+
+def test_lm_eval_bad_input_is_one_line(tmp_path):
+    "A folder that is not a work directory, or another --model, ends as one line naming the problem (exit status 2)."
+    tasks = lm_eval_task(tmp_path)
+    r = lm_eval_cli(tmp_path, "--model_args", f"workdir={tmp_path}", "--tasks", "flan_nb_cli_check", "--include_path", str(tasks))
+    assert r.returncode == 2, (r.returncode, r.stderr[-3000:])
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("flan-nb lm-eval: error: ") and "is not a train() work directory" in last, r.stderr[-3000:]
+    r = lm_eval_cli(tmp_path, "--model", "hf", "--tasks", "flan_nb_cli_check")
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "drop --model" in r.stderr, r.stderr[-3000:]

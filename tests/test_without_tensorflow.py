@@ -51,3 +51,30 @@ def test_train_steps_without_tensorflow(tmp_path):
     assert (tmp_path / "run" / "checkpoints" / "2").is_dir()
     assert len((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()) == 2
     assert "no TensorBoard logs" in r.stdout                          # said, not silently skipped
+
+def test_lm_eval_backend_without_tensorflow():
+    """The lm-eval model (`flan_nb.lm_eval_backend.FlanLM`) scores and generates with no TensorFlow or seqio: only
+    loading a vocabulary by name needs seqio, and any object with `encode`, `decode` and `eos_id` serves as one."""
+    r = fresh("""
+        import json, sys
+        from flax import nnx
+        from lm_eval.api.instance import Instance
+        from flan_nb.evaluation import ScoreRequest, score_slow
+        from flan_nb.lm_eval_backend import FlanLM
+        from flan_nb.model import Transformer, get_config
+        class Bytes:
+            eos_id, bos_id = 1, None
+            def encode(self, s): return [b + 3 for b in s.encode()]
+            def decode(self, ids): return bytes(i - 3 for i in ids if 3 <= i < 259).decode(errors="replace")
+        model = Transformer(get_config("tiny", vocab_size=264, max_seq_len=64), nnx.Rngs(0))
+        lm = FlanLM(model=model, vocab=Bytes())
+        [(ll, _)] = lm.loglikelihood([Instance("loglikelihood", None, ("Is it?", " yes"), 0)], disable_tqdm=True)
+        slow = score_slow(model, ScoreRequest(Bytes().encode("Is it?"), [Bytes().encode(" yes")]))[0]
+        [gen] = lm.generate_until([Instance("generate_until", None, ("Hi", {"until": ["?"], "max_gen_toks": 4}), 0)],
+                                  disable_tqdm=True)
+        print(json.dumps({"ll": ll, "slow": float(slow), "gen": gen, "loaded": sorted(m for m in BLOCKED if m in sys.modules)}))
+    """)
+    assert r.returncode == 0, r.stderr[-4000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["loaded"] == [] and abs(out["ll"] - out["slow"]) < 1e-4, out
+    assert "?" not in out["gen"] and len(out["gen"]) <= 4, out     # one character at most per byte token
