@@ -19,7 +19,7 @@ from .step import StateSpec, optimizer, state_spec
 
 # %% auto #0
 __all__ = ['CheckpointError', 'checkpoint_manager', 'save_checkpoint', 'restore', 'check_same_run', 'is_workdir', 'restore_model',
-           'load_init']
+           'load_init', 'model_and_vocab']
 
 # %% ../nbs/07c_checkpointing.ipynb #8f03fcc7
 class CheckpointError(ValueError):
@@ -89,12 +89,10 @@ def is_workdir(path) -> bool:
 # %% ../nbs/07c_checkpointing.ipynb #9890b50e
 def restore_model(workdir: str | os.PathLike, step: int | None = None, mesh: jax.sharding.Mesh | None = None):
     "The model, vocabulary and config of a training work directory's checkpoint `step` (default: the newest)."
-    from flan_nb.vocab import get_vocabulary
     wd = Path(workdir).absolute()
     if not (wd / "config.json").is_file(): raise CheckpointError(f"{wd} has no config.json; is it a train() work directory?")
     cfg = load_config(wd / "config.json")
-    if cfg.model.init_from: mcfg, vocab, _ = load_init(cfg.model.init_from, cfg.model.overrides.to_dict(), params=False)
-    else: mcfg, vocab = model_config(cfg), get_vocabulary(cfg.data.vocabulary)
+    mcfg, vocab = model_and_vocab(cfg)
     mesh = mesh or part.make_mesh(1, 1, 1, devices=jax.devices()[:1])
     tx, sched = optimizer(cfg.optimizer, cfg.train.steps)
     spec, _ = state_spec(mcfg, tx, sched, mesh, part.DEFAULT_RULES, cfg.seed)
@@ -108,14 +106,12 @@ def restore_model(workdir: str | os.PathLike, step: int | None = None, mesh: jax
 def load_init(path, overrides: Mapping[str, Any] | None = None, params: bool = True):
     """The `ModelConfig`, vocabulary and (with `params`) parameters to start from: a .gguf file or Hugging Face
     directory (`overrides` applied), or a `train()` work directory's newest checkpoint (`overrides` must agree with it)."""
-    from flan_nb.vocab import get_vocabulary
     overrides = dict(overrides or {})
     if is_workdir(path):
         wd = Path(path).absolute()
         cfg = load_config(wd / "config.json")
         if params: model, vocab, _ = restore_model(wd); mcfg = model.config
-        elif cfg.model.init_from: mcfg, vocab, _ = load_init(cfg.model.init_from, cfg.model.overrides.to_dict(), params=False)
-        else: mcfg, vocab = model_config(cfg), get_vocabulary(cfg.data.vocabulary)
+        else: mcfg, vocab = model_and_vocab(cfg)
         differ = {k: v for k, v in overrides.items() if getattr(mcfg, k, object()) != v}
         if differ: raise ValueError(f"model.overrides {differ} differ from the model in {wd}; a work directory's model "
                                     "is used as it was trained: drop those overrides")
@@ -123,3 +119,10 @@ def load_init(path, overrides: Mapping[str, Any] | None = None, params: bool = T
     from flan_nb.convert import load
     loaded, vocab = load(path, **overrides)
     return loaded.config, vocab, (nnx.to_pure_dict(nnx.state(loaded, nnx.Param)) if params else None)
+
+def model_and_vocab(cfg: ml_collections.ConfigDict):
+    """The `ModelConfig` and vocabulary a trainer config runs with, no weights loaded: those of `model.init_from`
+    (`model.overrides` applied), else the preset's with `model.overrides` and `data.vocabulary`'s."""
+    from flan_nb.vocab import get_vocabulary   # here: the vocabularies load seqio (TensorFlow), which restoring weights does not need
+    if cfg.model.init_from: return load_init(cfg.model.init_from, cfg.model.overrides.to_dict(), params=False)[:2]
+    return model_config(cfg), get_vocabulary(cfg.data.vocabulary)

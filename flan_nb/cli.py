@@ -315,12 +315,8 @@ def cmd_demo(args) -> int:
 def cmd_experiment(args) -> int:
     "Run an experiment driver and print the results files it wrote or found."
     from flan_nb.experiments import run_experiment
-    from flan_nb.config import parse_override
-    overrides = {}
-    for o in args.set:
-        key, eq, text = o.partition("=")
-        if not eq or not key.strip(): raise ValueError(f"--set {o!r} must look like key=value")
-        overrides[key.strip()] = parse_override(f"v={text}")["v"]   # a Python literal, else the text
+    from flan_nb.config import split_override
+    overrides = dict(split_override(o) for o in args.set)       # key=value, the value a Python literal, else the text
     for p in run_experiment(args.name, args.out, fast=args.fast, **overrides): print(p)
     return 0
 

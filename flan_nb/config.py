@@ -13,7 +13,8 @@ import ml_collections
 from .model import ModelConfig, get_config
 
 # %% auto #0
-__all__ = ['default_config', 'merge_config', 'parse_override', 'upgrade_config', 'load_config', 'model_config', 'check_config']
+__all__ = ['default_config', 'merge_config', 'split_override', 'nested', 'parse_override', 'upgrade_config', 'load_config',
+           'model_config', 'check_config']
 
 # %% ../nbs/07_config.ipynb #d1d22866
 def default_config() -> ml_collections.ConfigDict:
@@ -66,18 +67,23 @@ def merge_config(base: ml_collections.ConfigDict, updates: Mapping[str, Any], pr
     return base
 
 # %% ../nbs/07_config.ipynb #f5728325
-def parse_override(item: str) -> dict:
-    "`'a.b=3'` as the nested mapping `{'a': {'b': 3}}` (values are Python literals, else strings)."
+def split_override(item: str) -> tuple[str, Any]:
+    "`'a.b=3'` as the dotted key and its value, `('a.b', 3)` (a Python literal, else the text)."
     key, eq, text = item.partition("=")
     if not eq or not key.strip(): raise ValueError(f"override {item!r} must look like section.key=value")
     try: value = ast.literal_eval(text)
     except (ValueError, SyntaxError): value = text
-    out: dict = {}
-    section = out
-    *path, last = key.strip().split(".")
-    for name in path: section = section.setdefault(name, {})
-    section[last] = value
+    return key.strip(), value
+
+def nested(key: str, value) -> dict:
+    "The dotted `key` as nested mappings around `value`: `nested('a.b', 3) == {'a': {'b': 3}}`, what `merge_config` takes."
+    out = value
+    for name in reversed(key.split(".")): out = {name: out}
     return out
+
+def parse_override(item: str) -> dict:
+    "`'a.b=3'` as the nested mapping `{'a': {'b': 3}}` (values are Python literals, else strings)."
+    return nested(*split_override(item))
 
 # %% ../nbs/07_config.ipynb #2b0bdf30
 def upgrade_config(loaded: Mapping[str, Any], where: str) -> dict:

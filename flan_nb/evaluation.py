@@ -5,7 +5,7 @@
 # %% ../nbs/08_evaluation.ipynb #d941477f
 from __future__ import annotations
 import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
-import collections, dataclasses, json, math, os
+import collections, dataclasses, html, json, math, os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,13 @@ import pandas as pd
 import jax
 import jax.numpy as jnp
 from flax import nnx
-from .model import Transformer
+from tqdm.auto import tqdm
+from . import partitioning as part
+from .catalog import CLUSTER_TITLES, generated_state, get_cluster, get_dataset, to_python
+from .config import load_config
+from .inputs import mixture_datasets
+from .model import Transformer, generate
+from .templates import WRAPPED_LABELS
 from . import mini  # noqa: F401  registers FLAN-mini: results and `collection='mini'` name its datasets
 
 # %% auto #0
@@ -146,7 +152,6 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
     state = nnx.to_pure_dict(state)
     place, shards = (lambda b: b), 1
     if mesh is not None:
-        from flan_nb import partitioning as part
         shards = mesh.shape["data"] * mesh.shape["fsdp"]
         if rows % shards: raise ValueError(f"rows={rows} does not split over the mesh's {shards} batch shards; use a multiple of {shards}")
         state = jax.device_put(state, part.param_shardings(model, mesh))
@@ -236,9 +241,7 @@ MOCK_EXAMPLES = 8           # examples per split under source 'mock'
 _READS: collections.OrderedDict = collections.OrderedDict()
 
 def _read(task_name: str, split: str, source: str) -> tuple[list[dict], int]:
-    from flan_nb.tasks import read_task, task_datasets, vocabulary
-    from flan_nb.catalog import generated_state
-    from flan_nb.templates import WRAPPED_LABELS
+    from flan_nb.tasks import read_task, task_datasets, vocabulary   # here: TensorFlow loads only to read data
     key = (task_name, split, source, vocabulary(), generated_state())
     if key in _READS: _READS.move_to_end(key)
     else:
@@ -293,7 +296,7 @@ def template_accuracy(preds: pd.DataFrame) -> pd.DataFrame:
 def task_metrics(dataset: str, examples: Sequence[dict], predictions: Sequence[str], bootstrap: int = 0,
                  seed: int = 0) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
     "The catalog metrics of `dataset` for prediction texts against `examples` (task rows), and bootstrap intervals."
-    from flan_nb.metrics import metric_fns, postprocessor, bootstrap_ci
+    from flan_nb.metrics import metric_fns, postprocessor, bootstrap_ci   # here: ROUGE, BLEU, SciPy load only to score
     post = postprocessor(dataset)
     targets = [post(ex["targets_pretokenized"], ex, is_target=True) for ex in examples]
     preds = [post(p, ex, is_target=False) for p, ex in zip(predictions, examples)]
@@ -309,7 +312,6 @@ def _truncate_left(prompt: list[int], keep: int) -> tuple[list[int], bool]:
 def generate_predictions(model: Transformer, vocab, rows: Sequence[dict], max_new_tokens: int = 64, batch: int = 8,
                          max_len: int | None = None) -> tuple[list[str], list[bool]]:
     "Greedy continuations (decoded text) of the tasks rows' prompts, in batches of similar length; which were cut."
-    from flan_nb.model import generate
     max_len = max_len or model.config.max_seq_len
     keep = max_len - max_new_tokens
     if keep < 1: raise ValueError(f"max_new_tokens={max_new_tokens} leaves no room for a prompt in {max_len} positions")
@@ -326,8 +328,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
                       n: int | None = None, source: str = "tfds", rows: int = 8, max_len: int | None = None,
                       max_new_tokens: int = 64, bootstrap: int = 0) -> tuple[dict, list[dict]]:
     "Metrics (with intervals) of one dataset under one template, and its per-example predictions."
-    from flan_nb.catalog import get_dataset, to_python
-    from flan_nb.tasks import task
+    from flan_nb.tasks import task   # here: TensorFlow loads only to read data
     spec = get_dataset(dataset)
     if spec.kind == "classification":
         name = task(dataset, template, shots, scoring=True).name
@@ -406,7 +407,6 @@ class EvalResults:
         return ""
 
     def _repr_html_(self) -> str:
-        import html
         note = f"<p><b>{html.escape(self.data_note())}</b></p>" if self.data_note() else ""
         return note + self.datasets().to_html(index=False, float_format="%.2f") + self.clusters().to_html(index=False, float_format="%.2f")
 
@@ -435,12 +435,10 @@ def _jsonable(x):
     raise TypeError(f"cannot write {type(x).__name__} to JSON")
 
 def _cluster(dataset: str) -> str:
-    from flan_nb.catalog import get_dataset
     return get_dataset(dataset).cluster
 
 def _targets(what, max_templates: int | None = None, collection: str = "flan") -> list[tuple[str, tuple[int, ...]]]:
     "(dataset, templates) pairs from a cluster name (of `collection`), dataset names, or (dataset, template) pairs."
-    from flan_nb.catalog import CLUSTER_TITLES, get_cluster, get_dataset
     if isinstance(what, str): what = get_cluster(what, collection) if what in CLUSTER_TITLES else [what]
     out = []
     for w in what:
@@ -448,11 +446,13 @@ def _targets(what, max_templates: int | None = None, collection: str = "flan") -
         else: out.append((get_dataset(w).name, tuple(get_dataset(w).eval_templates)[:max_templates]))
     return out
 
-def check_eval_data(tasks_or_cluster, source: str = "tfds", collection: str = "flan", max_templates: int | None = None):
-    "The (dataset, templates) pairs to evaluate, after checking their data can be read from `source` (`tasks.check_data`)."
-    from flan_nb.tasks import check_data
+def check_eval_data(tasks_or_cluster, source: str = "tfds", collection: str = "flan", max_templates: int | None = None,
+                    what: str | None = None):
+    """The (dataset, templates) pairs to evaluate, after checking their data can be read from `source` (`tasks.check_data`;
+    its message starts with `what`, by default 'evaluation of' what was asked for)."""
+    from flan_nb.tasks import check_data   # here: TensorFlow loads only to read data
     targets = _targets(tasks_or_cluster, max_templates, collection)
-    check_data([d for d, _ in targets], source, f"evaluation of {tasks_or_cluster!r}")
+    check_data([d for d, _ in targets], source, what or f"evaluation of {tasks_or_cluster!r}")
     return targets
 
 def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_examples: int | None = None,
@@ -465,8 +465,7 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
     `dev_split` (None to skip) to pick the best-dev template. `source`: 'tfds' (the prepared data: refused before any
     work when a dataset is missing) or 'mock' (TFDS mock data, random values); generated datasets are always read as
     they are. `settings['source']` and `settings['data']` (per dataset and split) record what was read."""
-    from tqdm.auto import tqdm
-    from flan_nb.tasks import configure, data_record, source_of
+    from flan_nb.tasks import configure, data_record, source_of   # here: TensorFlow loads only to read data
     targets = check_eval_data(tasks_or_cluster, source, collection, max_templates)
     configure(vocabulary=vocab)
     jobs = [(d, t, sp) for d, ts in targets for t in ts for sp in ([split] + ([dev_split] if dev_split else []))]
@@ -490,12 +489,11 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
 # %% ../nbs/08_evaluation.ipynb #710df10c
 def trained_datasets(mixture: str | None, collection: str = "flan") -> set[str]:
     "The catalog datasets a `data.mixture` value of `collection` trains on (none for `None`, `synthetic`)."
-    from flan_nb.inputs import mixture_datasets      # here: importing evaluation does not load seqio or TensorFlow
     return set() if mixture in (None, "", "synthetic") else set(mixture_datasets(mixture, collection))
 
 def _saved_split(workdir: Path, cfg):
     "The held-out split a trainer work directory tuned on (`mixtures.HeldoutSplit`), None when its mixture is no split."
-    from flan_nb.mixtures import SPLIT_FILE, HeldoutSplit, mixture_split
+    from flan_nb.mixtures import SPLIT_FILE, HeldoutSplit, mixture_split   # here: TensorFlow loads only to read data
     if (workdir / SPLIT_FILE).is_file(): return HeldoutSplit.load(workdir)
     split = mixture_split(cfg.data.mixture, cfg.data.collection, cfg.data.format)
     if split is not None:
@@ -505,8 +503,7 @@ def _saved_split(workdir: Path, cfg):
 
 def _heldout_datasets(split, mixture: str | None, cluster: str, collection: str) -> tuple[str, ...]:
     "The datasets to evaluate for `cluster`: the split's, or `cluster`'s once `mixture` (no split) is checked for leaks."
-    from flan_nb.catalog import get_cluster
-    from flan_nb.mixtures import check_leak
+    from flan_nb.mixtures import check_leak   # here: TensorFlow loads only to read data
     if split is not None: return split.evaluated(cluster)
     check_leak(trained_datasets(mixture, collection), cluster, collection, f"the model's tuning mixture {mixture!r}",
                f"evaluate a model tuned with data.mixture='heldout:{cluster}'")
@@ -515,25 +512,23 @@ def _heldout_datasets(split, mixture: str | None, cluster: str, collection: str)
 def evaluate_heldout(workdir_or_model, cluster: str, vocab=None, training_mixture: str | None = None,
                      **kw) -> EvalResults:
     "Evaluate zero-shot the datasets `cluster` holds out, with a tuned checkpoint (a trainer work directory) or model."
-    from flan_nb.mixtures import mixture_split
+    from flan_nb.checkpointing import is_workdir, restore_model   # here: orbax loads only to restore
+    from flan_nb.mixtures import mixture_split   # here: TensorFlow loads only to read data
     collection, fmt = kw.pop("collection", "flan"), kw.pop("training_format", "instructions")
-    if isinstance(workdir_or_model, Transformer):
-        if vocab is None: raise ValueError("evaluate_heldout(model, ...) needs vocab=")
-        model, model_id = workdir_or_model, kw.pop("model_id", "")
-        split = mixture_split(training_mixture, collection, fmt) if training_mixture else None
-        datasets = _heldout_datasets(split, training_mixture, cluster, collection)
+    given = isinstance(workdir_or_model, Transformer)
+    if given and vocab is None: raise ValueError("evaluate_heldout(model, ...) needs vocab=")
+    split = mixture_split(training_mixture, collection, fmt) if given and training_mixture else None
+    if not given and is_workdir(workdir_or_model):
+        cfg = load_config(Path(workdir_or_model) / "config.json")
+        training_mixture, collection, fmt = cfg.data.mixture, cfg.data.collection, cfg.data.format
+        split = _saved_split(Path(workdir_or_model), cfg)
+    datasets = _heldout_datasets(split, training_mixture, cluster, collection)
+    check_eval_data(list(datasets), kw.get("source", "tfds"), collection, kw.get("max_templates"),
+                    f"evaluation of {cluster!r}")                      # before a checkpoint is restored
+    if given: model, model_id = workdir_or_model, kw.pop("model_id", "")
     else:
-        from flan_nb.checkpointing import is_workdir, restore_model
-        from flan_nb.config import load_config
-        wd, split = Path(workdir_or_model), None
-        if is_workdir(wd):
-            cfg = load_config(wd / "config.json")
-            training_mixture, collection, fmt = cfg.data.mixture, cfg.data.collection, cfg.data.format
-            split = _saved_split(wd, cfg)
-        datasets = _heldout_datasets(split, training_mixture, cluster, collection)
-        check_eval_data(list(datasets), kw.get("source", "tfds"), collection, kw.get("max_templates"))  # before restoring
         model, vocab, _ = restore_model(workdir_or_model)
-        model_id = f"{wd.absolute()} (latest checkpoint)"
+        model_id = f"{Path(workdir_or_model).absolute()} (latest checkpoint)"
     tags = {"training_format": fmt, **({"heldout_split": split.to_dict()} if split is not None else {}),
             **(kw.pop("tags", None) or {})}
     return evaluate(model, vocab, list(datasets), model_id=model_id, training_mixture=training_mixture,

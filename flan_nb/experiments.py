@@ -94,11 +94,8 @@ class Base:
 
     def info(self):
         "The `ModelConfig` and vocabulary (without loading weights when we pretrain it)."
-        from flan_nb.checkpointing import load_init
-        from flan_nb.config import model_config
-        from flan_nb.vocab import get_vocabulary
-        if self.config is not None: return model_config(self.config), get_vocabulary(self.config.data.vocabulary)
-        return load_init(self.path, params=False)[:2]
+        from flan_nb.checkpointing import load_init, model_and_vocab
+        return model_and_vocab(self.config) if self.config is not None else load_init(self.path, params=False)[:2]
 
     def params(self) -> int:
         "Its parameter count (`flan_nb.model.count_params` on an abstract model: nothing is allocated)."
@@ -382,18 +379,15 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentRuns]] = {
     "scale": scale, "fewshot": fewshot}
 
 def run_experiment(name: str, out, fast: bool = False, **overrides) -> list[Path]:
-    "Run the experiment `name` (see `EXPERIMENTS`) into `out`; its results JSON paths."
-    from flan_nb.config import merge_config
+    """Run the experiment `name` (see `EXPERIMENTS`) into `out`; its results JSON paths. `overrides` are the driver's
+    own arguments, or dotted settings of `experiment_config` (`**{"eval.max_examples": 8}`)."""
+    from flan_nb.config import merge_config, nested
     if name not in EXPERIMENTS: raise ValueError(f"unknown experiment {name!r}; experiments are {', '.join(EXPERIMENTS)}")
     fn = EXPERIMENTS[name]
     own = set(inspect.signature(fn).parameters) - {"out", "cfg"}
-    c, args, conf = experiment_config(fast), {}, {}
+    c, args = experiment_config(fast), {}
     for k, v in overrides.items():
-        if k in own: args[k] = v; continue
-        *path, last = k.split(".")
-        cur = conf
-        for p in path: cur = cur.setdefault(p, {})
-        cur[last] = v
-    merge_config(c, conf)
+        if k in own: args[k] = v
+        else: merge_config(c, nested(k, v))
     c.out = str(out)
     return fn(out=out, cfg=c, **args).paths
