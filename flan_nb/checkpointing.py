@@ -116,7 +116,7 @@ def load_init(path, overrides: Mapping[str, Any] | None = None, params: bool = T
         if differ: raise ValueError(f"model.overrides {differ} differ from the model in {wd}; a work directory's model "
                                     "is used as it was trained: drop those overrides")
         return mcfg, vocab, (nnx.to_pure_dict(nnx.state(model, nnx.Param)) if params else None)
-    from flan_nb.convert import load
+    from flan_nb.convert import load   # here: the GGUF/HF importer loads TensorFlow (its vocabularies)
     loaded, vocab = load(path, **overrides)
     return loaded.config, vocab, (nnx.to_pure_dict(nnx.state(loaded, nnx.Param)) if params else None)
 

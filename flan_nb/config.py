@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 import ml_collections
+from .catalog import get_collection
 from .model import ModelConfig, get_config
 
 # %% auto #0
@@ -140,7 +141,6 @@ def check_config(cfg: ml_collections.ConfigDict):
     if cfg.train.log_every < 1 or cfg.checkpoint.every < 1 or cfg.checkpoint.keep < 1:
         raise ValueError("train.log_every, checkpoint.every and checkpoint.keep must be >= 1")
     if cfg.data.mixture == "synthetic": return                # no data is read: no seqio, TFDS or TensorFlow needed
-    from flan_nb.tasks import FORMATS
-    from flan_nb.catalog import get_collection
+    from flan_nb.tasks import FORMATS   # here: synthetic rows need no TensorFlow
     if cfg.data.format not in FORMATS: raise ValueError(f"data.format must be one of {FORMATS}, got {cfg.data.format!r}")
     get_collection(cfg.data.collection)

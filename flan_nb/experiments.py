@@ -4,14 +4,23 @@
 
 # %% ../nbs/11_experiments.ipynb #3c7b0af5
 from __future__ import annotations
-import dataclasses, functools, inspect, json, os, re, shutil
+import dataclasses, filecmp, functools, inspect, json, os, re, shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 import ml_collections
+from flax import nnx
+from . import mini
+from .catalog import FIGURE6_HELDOUT, FIGURE6_ORDER, get_cluster, get_collection, heldout_exclusions
+from .checkpointing import is_workdir, load_init, model_and_vocab, restore_model
+from .config import load_config, merge_config, nested, upgrade_config
+from .convert import load
 from .demo import PRETRAIN_TASK, demo_config, pretrain_task, run_configs
-from .evaluation import EvalResults
-from .catalog import FIGURE6_HELDOUT, FIGURE6_ORDER
-from .tasks import FORMATS, SHOTS
+from .evaluation import EvalResults, evaluate, evaluate_heldout
+from .inputs import mixture_datasets
+from .mixtures import cluster_count_split
+from .model import Transformer, count_params, get_config
+from .tasks import FORMATS, SHOTS, check_data, check_source
+from .trainer import train
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'experiment_config', 'ExperimentRuns', 'Base', 'make_base', 'tune_config', 'heldout_clusters',
@@ -67,16 +76,13 @@ class _Job:
 
 # %% ../nbs/11_experiments.ipynb #a3162f69
 def _check_cluster(cluster: str, collection: str, what: str = "cluster") -> str:
-    from flan_nb.catalog import get_cluster
     try: get_cluster(cluster, collection)
     except KeyError as e: raise ValueError(f"{what}: {e.args[0]} (collection {collection!r})") from None
     return cluster
 
 def _check_config(c: ml_collections.ConfigDict):
-    from flan_nb.catalog import get_collection
     try: get_collection(c.collection)
     except KeyError as e: raise ValueError(f"collection: {e.args[0]}") from None
-    from flan_nb.tasks import check_source
     check_source(c.source)
     if c.source == "mock" and get_collection(c.collection).examples is not None:
         raise ValueError(f"source 'mock' replaces TFDS data with random values, but collection {c.collection!r} is "
@@ -94,13 +100,10 @@ class Base:
 
     def info(self):
         "The `ModelConfig` and vocabulary (without loading weights when we pretrain it)."
-        from flan_nb.checkpointing import load_init, model_and_vocab
         return model_and_vocab(self.config) if self.config is not None else load_init(self.path, params=False)[:2]
 
     def params(self) -> int:
         "Its parameter count (`flan_nb.model.count_params` on an abstract model: nothing is allocated)."
-        from flax import nnx
-        from flan_nb.model import Transformer, count_params
         mcfg, _ = self.info()
         return count_params(nnx.eval_shape(lambda: Transformer(mcfg, nnx.Rngs(0))))
 
@@ -115,8 +118,6 @@ def _demo_view(c: ml_collections.ConfigDict, out: Path, cluster: str = "nli") ->
 
 def _vocab_spec(c: ml_collections.ConfigDict, out: Path) -> str:
     "The FLAN-mini vocabulary, copied to `out/vocab.model` as the demo does; its spec. Sets `c.model.vocab_size` as the demo does."
-    import filecmp
-    from flan_nb import mini
     vocab = mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed)
     dest = out / "vocab.model"
     if not (dest.is_file() and filecmp.cmp(vocab.sentencepiece_model_file, dest, shallow=False)):
@@ -130,7 +131,6 @@ def _slug(model: Mapping) -> str:
 def make_base(c: ml_collections.ConfigDict, out: Path, model: Mapping | None = None) -> Base:
     """The base model of the studies: `c.init_from`, or the demo's pretraining run (with `model` overriding
     `c.model`: another size); nothing is trained here."""
-    from flan_nb.model import get_config
     model = dict(model or {})
     if "init_from" in model:
         p = model.pop("init_from")
@@ -165,8 +165,6 @@ def tune_config(c: ml_collections.ConfigDict, out: Path, base: Base, mixture: st
 # %% ../nbs/11_experiments.ipynb #7c75402a
 def _finished(cfg: ml_collections.ConfigDict) -> bool:
     "Whether `cfg.workdir` holds a finished run of `cfg` (same model and data, a checkpoint at train.steps)."
-    from flan_nb.checkpointing import is_workdir
-    from flan_nb.config import upgrade_config
     wd = Path(cfg.workdir)
     if not is_workdir(wd): return False
     p = wd / "config.json"
@@ -176,7 +174,6 @@ def _finished(cfg: ml_collections.ConfigDict) -> bool:
     return bool(steps) and max(steps) >= cfg.train.steps
 
 def _ensure_trained(cfg: ml_collections.ConfigDict, progress: bool = True):
-    from flan_nb.trainer import train
     if _finished(cfg): return
     cfg = ml_collections.ConfigDict(cfg.to_dict())
     cfg.train.progress = progress
@@ -185,15 +182,10 @@ def _ensure_trained(cfg: ml_collections.ConfigDict, progress: bool = True):
 
 def _load_model(source: str):
     "The model and vocabulary of a work directory or checkpoint."
-    from flan_nb.checkpointing import is_workdir, restore_model
-    from flan_nb.convert import load
     return restore_model(source)[:2] if is_workdir(source) else load(source)
 
 def _evaluate(job: _Job, c: ml_collections.ConfigDict, progress: bool) -> EvalResults:
     "Evaluate one job: held out (leak-checked) for a tuned model, plainly for a base or a seen cluster."
-    from flan_nb.evaluation import evaluate, evaluate_heldout
-    from flan_nb.checkpointing import is_workdir
-    from flan_nb.config import load_config
     kw = dict(shots=job.shots, max_examples=c.eval.max_examples or None, max_templates=c.eval.max_templates or None,
               bootstrap=c.eval.bootstrap, dev_split=c.eval.dev_split, source=c.source,
               progress=progress)
@@ -215,9 +207,6 @@ def _save(res: EvalResults, path: Path):
 
 def _check_data(name: str, jobs: list[_Job], c: ml_collections.ConfigDict):
     "Stop before any training when a dataset the jobs tune or evaluate on cannot be read from `c.source`."
-    from flan_nb.catalog import get_cluster
-    from flan_nb.tasks import check_data
-    from flan_nb.inputs import mixture_datasets
     names = [d for j in jobs for t in j.train if t.data.mixture not in ("synthetic", PRETRAIN_TASK)
              for d in mixture_datasets(t.data.mixture, t.data.collection)]
     names += [d for j in jobs for d in get_cluster(j.cluster, c.collection)]
@@ -226,7 +215,6 @@ def _check_data(name: str, jobs: list[_Job], c: ml_collections.ConfigDict):
 def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress: bool = True,
              dry_run: bool = False) -> ExperimentRuns:
     "Train what the unfinished jobs need and evaluate them."
-    from flan_nb import mini
     done = [j.path.is_file() for j in jobs]
     skipped = [j.path for j, d in zip(jobs, done) if d]
     workdirs = list(dict.fromkeys(Path(t.workdir) for j in jobs for t in j.train))
@@ -284,7 +272,6 @@ def cluster_count(ns: Iterable[int] = range(1, 8), heldout: Sequence[str] = FIGU
                   out=None, cfg: ml_collections.ConfigDict | None = None, progress: bool = True,
                   dry_run: bool = False) -> ExperimentRuns:
     "Tune on the first n clusters of FIGURE6_ORDER for each n in `ns`, evaluate the held-out clusters: Figure 6."
-    from flan_nb.mixtures import cluster_count_split
     c, out = _setup(cfg, out)
     ns = list(ns)
     if not ns: raise ValueError("ns is empty: give numbers of tuning clusters in 1..7")
@@ -332,7 +319,6 @@ def default_sizes(c: ml_collections.ConfigDict) -> list[dict]:
 def scale(model_configs: Sequence[Mapping] | None = None, cluster: str | None = None, seen: str | None = None, out=None,
           cfg: ml_collections.ConfigDict | None = None, progress: bool = True, dry_run: bool = False) -> ExperimentRuns:
     "Pretrain (or load) and tune each model size; evaluate tuned and untuned on `cluster` (and `seen`): Figure 7."
-    from flan_nb.catalog import heldout_exclusions
     c, out = _setup(cfg, out)
     if c.init_from and model_configs is None:
         raise ValueError("scale with cfg.init_from: give the sizes as checkpoints, model_configs=[{'init_from': PATH}, ...]")
@@ -381,7 +367,6 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentRuns]] = {
 def run_experiment(name: str, out, fast: bool = False, **overrides) -> list[Path]:
     """Run the experiment `name` (see `EXPERIMENTS`) into `out`; its results JSON paths. `overrides` are the driver's
     own arguments, or dotted settings of `experiment_config` (`**{"eval.max_examples": 8}`)."""
-    from flan_nb.config import merge_config, nested
     if name not in EXPERIMENTS: raise ValueError(f"unknown experiment {name!r}; experiments are {', '.join(EXPERIMENTS)}")
     fn = EXPERIMENTS[name]
     own = set(inspect.signature(fn).parameters) - {"out", "cfg"}

@@ -13,7 +13,7 @@ import pandas as pd
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
-from .catalog import CLUSTER_TITLES, FIGURE6_HELDOUT, FIGURE6_ORDER
+from .catalog import CLUSTER_TITLES, CLUSTERS, FIGURE6_HELDOUT, FIGURE6_ORDER, get_dataset
 from .evaluation import EvalResults
 
 # %% auto #0
@@ -86,7 +86,7 @@ def _styled(fn):
 
 def _figure(width: float, height: float, **kw) -> Figure:
     "A new figure, not left open in pyplot: Jupyter shows the returned figure once, scripts don't accumulate them."
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt   # here: pyplot (and its backend) only to show figures
     fig = plt.figure(figsize=(width, height), layout="constrained", **kw)
     plt.close(fig)
     return fig
@@ -205,7 +205,6 @@ def _clusters(res: EvalResults, score: str = "mean") -> pd.DataFrame:
 
 def _order(names, cluster_of) -> list:
     "Clusters or datasets (`name[:direction]`) in catalog order: by cluster, then by place in the cluster; unknown last."
-    from flan_nb.catalog import CLUSTERS
     rank = {c: i for i, c in enumerate(CLUSTER_TITLES)}
     def key(n):
         c, d = cluster_of(n), str(n).split(":")[0]
@@ -273,7 +272,6 @@ def fig_clusters(runs=None, score: str = "mean", clusters: list[str] | None = No
 # %% ../nbs/10_figures.ipynb #77365196
 def _pair(dataset: str) -> tuple[str, str] | None:
     "Translation datasets' language pair from the name (`wmt16_translate_deen` -> ('de', 'en')), else None."
-    from flan_nb.catalog import get_dataset
     try: is_tr = get_dataset(dataset).cluster == "translation"
     except KeyError: return None
     if not is_tr: return None
@@ -292,7 +290,6 @@ def _dataset_tick(key: str) -> str:
 @_styled
 def fig_datasets(runs=None, score: str = "mean", datasets: list[str] | None = None) -> Figure:
     "Figure 5 style: per dataset, the runs' scores with the std over templates as error bars, beside the paper's."
-    from flan_nb.catalog import get_dataset
     paper = PAPER["figure5"][0]
     ours = {k: _datasets(r, score) for k, r in _series(runs).items()}
     clus = {dataset_key(d): c for t in ours.values() for d, c in t.cluster.items()}

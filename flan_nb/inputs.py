@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 import numpy as np
 import jax
+from .catalog import get_dataset
+from .packing import task_batches
 
 # %% auto #0
 __all__ = ['decoder_rows', 'place', 'synthetic_batches', 'data_split', 'resolve_mixture', 'mixture_datasets', 'data_plan',
@@ -68,7 +70,7 @@ def data_split(data: Mapping[str, Any]):
 def resolve_mixture(name: str, collection: str = "flan", fmt: str = "instructions") -> str:
     """The registered seqio name of `name` (a held-out split, `task:DATASET`, `flan` or a registered task/mixture);
     splits and `flan` draw from `collection` in format `fmt`."""
-    import seqio
+    import seqio   # here: synthetic rows need no TensorFlow
     from flan_nb import mixtures, tasks
     split = mixtures.mixture_split(name, collection, fmt)
     if split is not None: return split.register()
@@ -84,9 +86,8 @@ def resolve_mixture(name: str, collection: str = "flan", fmt: str = "instruction
 def mixture_datasets(name: str, collection: str = "flan") -> list[str]:
     """The catalog datasets the `data.mixture` value `name` reads (as `resolve_mixture` would register them), without
     registering a task: a registered task or mixture is asked, the others are computed from the catalog."""
-    from flan_nb import mixtures
-    from flan_nb.catalog import get_dataset
-    from flan_nb.tasks import task_datasets
+    from flan_nb import mixtures   # here: synthetic rows need no TensorFlow
+    from flan_nb.tasks import task_datasets   # here: synthetic rows need no TensorFlow
     if name == "synthetic": return []
     split = mixtures.mixture_split(name, collection)
     if split is not None: return list(split.datasets)
@@ -99,7 +100,7 @@ def data_plan(data: Mapping[str, Any]) -> list[dict]:
     """What the data config reads, one `tasks.data_record` per catalog dataset, after `tasks.check_data`: a TFDS
     dataset that is not prepared stops the run here, in one line, before any slow work."""
     if data["mixture"] == "synthetic": return []
-    from flan_nb.tasks import check_data, data_record
+    from flan_nb.tasks import check_data, data_record   # here: synthetic rows need no TensorFlow
     names = mixture_datasets(data["mixture"], data["collection"])
     check_data(names, data["source"], f"data.mixture {data['mixture']!r}", "data.source")
     return [data_record(n, data["split"], data["source"], int(data["mock_examples"])) for n in names]
@@ -129,7 +130,6 @@ def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, ski
         index, count = (shard.index, shard.num_shards) if shard is not None else (jax.process_index(), jax.process_count())
         return synthetic_batches(vocab_size, rows * count, data["inputs_length"], data["targets_length"], int(data["seed"]),
                                  skip, data["kind"], (index, count))
-    from flan_nb.packing import task_batches
     lengths = {"inputs": data["inputs_length"], "targets": data["targets_length"]}
     packed = task_batches(resolve_mixture(data["mixture"], data["collection"], data["format"]), data["split"], lengths,
                           rows, kind=data["kind"], pack=data["pack"], shuffle=data["shuffle"], seed=int(data["seed"]),

@@ -13,7 +13,7 @@ import pandas as pd
 import jax
 import ml_collections
 from flax import nnx
-from jax.sharding import AbstractMesh, AxisType
+from jax.sharding import AbstractMesh, AxisType, NamedSharding, PartitionSpec
 from . import partitioning as part
 from .config import load_config, model_config
 from .inputs import decoder_rows
@@ -31,7 +31,7 @@ def plan_model(cfg: ml_collections.ConfigDict) -> ModelConfig:
     path, over = cfg.model.init_from, cfg.model.overrides.to_dict()
     if not path: return model_config(cfg)
     if str(path).lower().endswith(".gguf"):
-        from flan_nb.convert import _reader, gguf_config
+        from flan_nb.convert import _reader, gguf_config   # here: the GGUF reader loads TensorFlow (its vocabularies)
         return gguf_config(_reader(path), **over)
     return load_init(path, over, params=False)[0]
 
@@ -143,7 +143,6 @@ def _bytes(tree, shardings) -> int:
 
 def _unsplit(shardings, mesh, axes) -> Any:
     "`shardings` without the mesh `axes` (the batch's): a weight as the matmuls use it when FSDP splits it."
-    from jax.sharding import NamedSharding, PartitionSpec
     drop = lambda s: NamedSharding(mesh, PartitionSpec(*[tuple(a for a in _axes(e) if a not in axes) or None for e in s.spec]))
     return jax.tree.map(drop, shardings)
 

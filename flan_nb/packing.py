@@ -8,6 +8,7 @@ import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (se
 from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import jax.numpy as jnp
+from .templates import mock_labels
 # TensorFlow and seqio are imported where datasets are built, so that the model (which takes `attention_mask` from
 # here) runs where they are not installed, such as a GPU image with JAX alone.
 
@@ -127,6 +128,5 @@ def task_batches(name: str, split: str = "train", lengths: Mapping[str, int] = F
         if mock and shard_info is not None: ds = ds.shard(shard_info.num_shards, shard_info.index)
         yield from packed_batches(ds, lengths, batch_size, kind=kind, pack=pack)
     def mocked():  # out-of-range mock labels wrap while it reads, counted in `templates.WRAPPED_LABELS`
-        from flan_nb.templates import mock_labels
         with tfds.testing.mock_data(num_examples=mock_examples), mock_labels(): yield from read()
     return mocked() if mock else read()

@@ -22,6 +22,7 @@ from .inputs import batches, data_plan, data_split, describe_data
 from .step import create_state, make_step, optimizer, state_spec
 from .checkpointing import CheckpointError, check_same_run, checkpoint_manager, load_init, restore, save_checkpoint
 from .memory import check as check_memory, plan as plan_memory
+from .templates import WRAPPED_LABELS
 
 # %% auto #0
 __all__ = ['PEAK_FLOPS', 'measure_matmul_peak', 'peak_flops', 'read_tensorboard', 'TrainResult', 'train']
@@ -148,7 +149,7 @@ class _RunLog:
 def read_tensorboard(workdir: str | os.PathLike) -> "pd.DataFrame":
     "The scalars `train` wrote to `WORKDIR/tensorboard` as a table indexed by step (one column per metric)."
     import pandas as pd
-    import tensorflow as tf
+    import tensorflow as tf   # here: only reading the logs back needs TensorFlow
     from tensorboard.backend.event_processing import event_accumulator as ea
     logdir = Path(workdir) / "tensorboard"
     if not logdir.is_dir(): raise ValueError(f"{logdir} does not exist; was train() given this workdir?")
@@ -198,13 +199,13 @@ def _model(cfg: ml_collections.ConfigDict) -> tuple[ModelConfig, Any]:
     else:
         model_cfg = model_config(cfg)
         if cfg.data.mixture != "synthetic":                    # synthetic rows: the model's ids, no tokenizer
-            from flan_nb.vocab import get_vocabulary
+            from flan_nb.vocab import get_vocabulary   # here: synthetic rows need no TensorFlow
             vocab = get_vocabulary(cfg.data.vocabulary)
     if vocab is not None:
         if vocab.vocab_size > model_cfg.vocab_size:
             raise ValueError(f"the vocabulary has {vocab.vocab_size} ids but the model only {model_cfg.vocab_size}; set "
                              f"model.overrides.vocab_size >= {vocab.vocab_size}")
-        from flan_nb import tasks
+        from flan_nb import tasks   # here: synthetic rows need no TensorFlow
         tasks.configure(vocabulary=vocab)
     row_length = cfg.data.inputs_length + cfg.data.targets_length
     if row_length > model_cfg.max_seq_len:
@@ -237,7 +238,7 @@ def _write_run_files(workdir: Path, cfg: ml_collections.ConfigDict, records: lis
     (workdir / "config.json").write_text(cfg.to_json_best_effort(indent=2))
     if split is not None: split.save(workdir)
     if records is None: return
-    from flan_nb.tasks import source_of
+    from flan_nb.tasks import source_of   # here: synthetic rows need no TensorFlow
     (workdir / "data.json").write_text(json.dumps({"mixture": cfg.data.mixture, "split": cfg.data.split,
                                                    "source": source_of(records), "datasets": records}, indent=1))
 
@@ -315,13 +316,11 @@ def _wrapped_labels(records: list[dict]) -> dict[str, int]:
     "The labels wrapped so far in each mock dataset of `records` (the counts before a run reads them)."
     mock = [r["dataset"] for r in records if r["source"] == "mock"]
     if not mock: return {}
-    from flan_nb.templates import WRAPPED_LABELS
     return {name: WRAPPED_LABELS[name] for name in mock}
 
 def _report_wrapped(before: dict[str, int]):
     "The line of a mock run: how many examples it read had an out-of-range label, wrapped."
     if not before: return
-    from flan_nb.templates import WRAPPED_LABELS
     wrapped = {name: n for name, count in before.items() if (n := WRAPPED_LABELS[name] - count)}
     print(f"flan_nb.train: TFDS mock data: {sum(wrapped.values())} examples read had an out-of-range label, wrapped"
           + (f" ({', '.join(f'{name} {n}' for name, n in wrapped.items())})" if wrapped else ""))
