@@ -11,7 +11,7 @@ not how full real rows get; run with --real for that.
 import argparse, os, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
-from flan_nb.mixtures import heldout_mixture
+from flan_nb.mixtures import heldout_split
 from flan_nb.packing import FLAN_LENGTHS, packing_stats, task_batches
 
 
@@ -47,7 +47,7 @@ def main():
     p.add_argument("--mock-examples", type=int, default=256, help="mock examples per dataset split")
     p.add_argument("--real", action="store_true", help="read the real TFDS data instead of mock data")
     args = p.parse_args()
-    name = heldout_mixture(args.heldout)
+    name = heldout_split(args.heldout).register()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"mixture {name} | {'real' if args.real else 'mock'} data | rows of {sum(FLAN_LENGTHS.values())} tokens, "
           f"{args.batch_size} rows per batch, {args.examples} examples timed after {args.warmup} | {cores} CPU cores")

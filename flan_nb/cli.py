@@ -4,7 +4,8 @@
 
 # %% ../nbs/99_cli.ipynb #9858f16e
 from __future__ import annotations
-import argparse, os, sys, textwrap
+import argparse, os, sys, textwrap   # each command imports what it needs where it runs, so that `flan-nb catalog`
+                                     # loads neither JAX nor TensorFlow
 from .catalog import CLUSTER_TITLES, CLUSTERS, DATASETS, get_cluster, get_dataset, paper_count
 from . import mini, prompts  # noqa: F401  registers FLAN's templates and FLAN-mini: commands take their names
 

@@ -11,6 +11,8 @@ import numpy as np
 import jax.numpy as jnp
 from flax import nnx
 import gguf
+from safetensors import safe_open
+from safetensors.numpy import save_file
 import tokenizers
 from tokenizers import AddedToken, Regex, decoders, models, pre_tokenizers
 from .model import ModelConfig, Transformer, relayout
@@ -207,7 +209,6 @@ def hf_name(gguf_name: str) -> str:
 
 def save_hf(model: Transformer, vocab: HFTokenizerVocabulary, directory) -> None:
     "Write `model` + `vocab` as a Hugging Face `LlamaForCausalLM` directory (f32 safetensors)."
-    from safetensors.numpy import save_file
     if model.config.scan_layers: model = relayout(model, False)
     c, p = model.config, nnx.to_pure_dict(nnx.state(model, nnx.Param))
     if c.rope_scaling is not None: raise ValueError("save_hf does not write rope_scaling yet")
@@ -244,7 +245,6 @@ def save_hf(model: Transformer, vocab: HFTokenizerVocabulary, directory) -> None
 
 def load_hf(directory, *, eos_token: str | None = None, **overrides) -> tuple[Transformer, HFTokenizerVocabulary]:
     "`(model, vocab)` from a local HF Llama directory (`config.json`, `*.safetensors`, `tokenizer.json`)."
-    from safetensors import safe_open
     directory = os.fspath(directory)
     cfg_path = os.path.join(directory, "config.json")
     if not os.path.isfile(cfg_path): raise FileNotFoundError(f"no config.json in {directory!r}; is it a HF model directory?")

@@ -31,7 +31,7 @@ def _data_dir() -> str | None: return data_dir()
 def manual_download(name: str) -> str:
     """What TFDS cannot download for dataset `name` by itself, as one line of instructions ('' when it downloads
     everything): the builder's `MANUAL_DOWNLOAD_INSTRUCTIONS`, or for WMT the pair's sub-corpora that need files."""
-    from tensorflow_datasets.translate import wmt
+    from tensorflow_datasets.translate import wmt   # here: TFDS (and TensorFlow) only where data is prepared
     b = tfds_builder(name)
     if isinstance(b, wmt.WmtTranslate):
         src = b.builder_config.language_pair[0]
@@ -87,7 +87,7 @@ def select_datasets(cluster: str | None = None, datasets: str | Sequence[str] | 
 def failure_line(what: str, e: BaseException, manual: str = "", manual_path: str | Path = "") -> str:
     """One line saying why preparing `what` failed: a checksum mismatch, files to download by hand that are missing
     (`manual`: the instructions, `manual_path`: their folder), the network, or else the error's type and message."""
-    from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
+    from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError   # here: TFDS only on a failure
     msg, mp = " ".join(str(e).split()), str(manual_path)
     if isinstance(e, NonMatchingChecksumError):
         m = re.search(r"downloaded to (\S+), has wrong checksum", msg)

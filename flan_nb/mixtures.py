@@ -5,7 +5,7 @@
 # %% ../nbs/03_mixtures.ipynb #2a17b207
 from __future__ import annotations
 import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
-import dataclasses, json, os
+import dataclasses, html, json, os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 import pandas as pd
@@ -271,8 +271,7 @@ def show_mixtures(heldout: str | None = None, collection: str = "flan", widget: 
         line, per_cluster, per_dataset = heldout_summary(first, collection)
         print(line, per_cluster.to_string(index=False), per_dataset.to_string(index=False), sep="\n\n")
         return
-    import html
-    import ipywidgets as w
+    import ipywidgets as w   # here: only the widget needs ipywidgets and IPython (slow to import)
     from IPython.display import HTML, display
     menu = w.Dropdown(options=[(f"{c} ({CLUSTER_TITLES[c]})", c) for c in clusters], value=first, description="hold out")
     out, datasets = w.Output(), w.Output(layout=w.Layout(max_height="22em", overflow="auto"))   # datasets scroll

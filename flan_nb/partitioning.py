@@ -155,7 +155,7 @@ def initialize_distributed(coordinator_address: str | None = None, num_processes
 
 def process_shard() -> seqio.ShardInfo:
     "The seqio `ShardInfo` of this process: it reads every `process_count()`-th part of the data."
-    import seqio
+    import seqio   # here: the model and the step run without TensorFlow
     return seqio.ShardInfo(index=jax.process_index(), num_shards=jax.process_count())
 
 def local_rows(global_rows: int, mesh: jax.sharding.Mesh, rules: Sequence[tuple[str, Any]] = DEFAULT_RULES) -> int:

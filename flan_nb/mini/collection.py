@@ -107,7 +107,7 @@ register_collection("mini", MINI_SPECS, examples,
 # %% ../../nbs/01md_mini_collection.ipynb #56c043bd
 def describe(seed: int = WORLD_SEED):
     "A pandas table of the FLAN-mini datasets: cluster, kind, metrics, options, turned-around templates, split sizes."
-    import pandas as pd
+    import pandas as pd   # here: the collection is generated without pandas
     return pd.DataFrame([dict(dataset=s.name, cluster=s.cluster, kind=s.kind, metrics=", ".join(s.metrics),
                               options=len(s.options) if s.options else "per example", turned_around=s.n_turned_around,
                               **{k: len(examples(s.name, k, seed)) for k in SPLIT_KEYS}) for s in MINI_SPECS])

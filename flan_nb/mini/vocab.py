@@ -37,7 +37,7 @@ def mini_vocab(cache_dir: str | os.PathLike | None = None, vocab_size: int = 204
     """The FLAN-mini SentencePiece vocabulary (a seqio vocabulary), trained once and then loaded from `cache_dir`;
     with `names_as_pieces`, every name of the world (`world_names`) is one piece."""
     import sentencepiece as spm
-    from flan_nb.vocab import sentencepiece_vocab, train_sentencepiece
+    from flan_nb.vocab import sentencepiece_vocab, train_sentencepiece   # here: TensorFlow (seqio's vocabularies) only to train it
     texts = vocab_texts(seed, n_examples)
     names = world_names(seed) if names_as_pieces else []
     key = hashlib.sha256("\x00".join(texts + names + [f"{vocab_size}", "unigram", spm.__version__]).encode()).hexdigest()[:16]
