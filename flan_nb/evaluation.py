@@ -118,7 +118,7 @@ TRACE_COUNTS: collections.Counter = collections.Counter()
 
 def _score_impl(graphdef, state, tokens, positions, segment_ids, branch_ids, pred_slot, target, valid):
     TRACE_COUNTS["score"] += 1
-    model = nnx.merge(graphdef, state)
+    model = nnx.merge(graphdef, *state)   # the parameters, then any other state (a prompt-tuned model's prompt)
     logits = model(tokens, positions, segment_ids, None, branch_ids=branch_ids, logit_slots=pred_slot)  # [b, e, vocab]
     logp = jax.nn.log_softmax(logits.astype(jnp.float32), axis=-1)
     lp = jnp.take_along_axis(logp, target[..., None], axis=-1)[..., 0]        # [b, e]: log p(target | its slot)
@@ -148,13 +148,14 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
     option tokens' logits are computed. With a `partitioning` mesh, each batch's rows are split
     over its `data` and `fsdp` devices and the weights placed by the default logical-axis rules."""
     max_len = max_len or model.config.max_seq_len
-    graphdef, state = nnx.split(model, nnx.Param)
-    state = nnx.to_pure_dict(state)
+    graphdef, state, extra = nnx.split(model, nnx.Param, ...)
+    state, extra = nnx.to_pure_dict(state), nnx.to_pure_dict(extra)
     place, shards = (lambda b: b), 1
     if mesh is not None:
         shards = mesh.shape["data"] * mesh.shape["fsdp"]
         if rows % shards: raise ValueError(f"rows={rows} does not split over the mesh's {shards} batch shards; use a multiple of {shards}")
         state = jax.device_put(state, part.param_shardings(model, mesh))
+        extra = jax.device_put(extra, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()))
         bsh = part.batch_sharding(mesh)
         place = lambda b: {k: jax.device_put(v, bsh) for k, v in b.items()}
     items = [(i, w) for i, r in enumerate(requests) for w in split_options(r, max_len)]
@@ -180,7 +181,7 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
         e = bucket_length(int(b["valid"].sum(1).max()), min_len, length)
         for k in ("pred_slot", "target", "option", "request", "valid"): b[k] = b[k][:, :e]
         d = place({k: b[k] for k in ("tokens", "positions", "segment_ids", "branch_ids", "pred_slot", "target", "valid")})
-        lp, top = _score_jit(graphdef, state, d["tokens"], d["positions"], d["segment_ids"], d["branch_ids"],
+        lp, top = _score_jit(graphdef, (state, extra), d["tokens"], d["positions"], d["segment_ids"], d["branch_ids"],
                              d["pred_slot"], d["target"], d["valid"])
         lp, top = np.asarray(lp), np.asarray(top)
         v = b["valid"]

@@ -20,8 +20,8 @@ from .packing import attention_mask
 __all__ = ['REMAT_POLICIES', 'ATTENTION_IMPLEMENTATIONS', 'PRESETS', 'AXIS_NAMES', 'EXAMPLE_RULES', 'NEG_INF', 'TRACE_COUNTS',
            'ModelConfig', 'get_config', 'partition_spec', 'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables',
            'apply_rope', 'dense', 'attend', 'RMSNorm', 'Attention', 'MLP', 'Block', 'previous_tokens',
-           'segment_positions', 'init_cache', 'Transformer', 'logical_axes', 'logical_to_mesh', 'count_params',
-           'relayout', 'generate', 'matmul_params', 'flops_per_token']
+           'segment_positions', 'prefix_mask', 'init_cache', 'Transformer', 'logical_axes', 'logical_to_mesh',
+           'count_params', 'relayout', 'generate', 'matmul_params', 'flops_per_token']
 
 # %% ../nbs/04_model.ipynb #4733238d
 REMAT_POLICIES = {
@@ -285,6 +285,17 @@ def segment_positions(segment_ids: jax.Array) -> jax.Array:
     start = jnp.concatenate([jnp.ones_like(seg[:, :1], dtype=bool), seg[:, 1:] != seg[:, :-1]], axis=1)
     return idx - jax.lax.cummax(jnp.where(start, idx, 0), axis=1)
 
+def prefix_mask(mask: jax.Array, segment_ids: jax.Array, p: int, bidirectional: bool = False) -> jax.Array:
+    """`mask [b, t, t]` over tokens extended to `[b, p + t, p + t]` for `p` prefix slots placed first: a token of a
+    non-padding segment sees every prefix slot; a prefix slot sees the prefix slots only (causally, or all of them if
+    `bidirectional`), never a token, so one prefix serves every segment of a packed row alike."""
+    seg = jnp.asarray(segment_ids)
+    b, t = seg.shape
+    pp = jnp.ones((p, p), bool) if bidirectional else jnp.tril(jnp.ones((p, p), bool))
+    top = jnp.concatenate([jnp.broadcast_to(pp, (b, p, p)), jnp.zeros((b, p, t), bool)], axis=2)
+    bottom = jnp.concatenate([jnp.broadcast_to((seg > 0)[:, :, None], (b, t, p)), jnp.asarray(mask, bool)], axis=2)
+    return jnp.concatenate([top, bottom], axis=1)
+
 def init_cache(config: ModelConfig, batch: int, max_len: int) -> dict:
     "Empty KV cache of `max_len` slots: k, v `[layers, batch, max_len, kv_heads, head_dim]` plus key segments, prefix flags, tokens."
     shape = (config.n_layers, batch, max_len, config.n_kv_heads, config.head_dim)
@@ -313,11 +324,14 @@ class Transformer(nnx.Module):
             self.lm_head = _param(rngs, nnx.initializers.normal(cfg.init_std), (cfg.d_model, cfg.vocab_size), ("embed", "vocab"), cfg.weight_dtype)
 
     def __call__(self, tokens, positions=None, segment_ids=None, causal_attention=None, cache: dict | None = None,
-                 branch_ids=None, logit_slots=None):
+                 branch_ids=None, logit_slots=None, prefix=None):
         """f32 logits `[b, t, vocab]` of int `tokens [b, t]`; with `cache` (from `init_cache`) returns `(logits, new_cache)`.
         `branch_ids` (no cache) lets continuations share a prefix in one row (see `packing.attention_mask`);
         `logit_slots` (int `[b, e]`) computes the logits at those positions only (`[b, e, vocab]`), skipping the output
-        matmul elsewhere (the evaluator needs a fraction of a row's positions)."""
+        matmul elsewhere (the evaluator needs a fraction of a row's positions).
+        `prefix` (`[p, embed]` or `[b, p, embed]`, no cache): `p` input vectors (a learned prompt) placed before every
+        row at positions `0..p-1`, the tokens' positions shifted by `p` and the mask by `prefix_mask` (the prefix
+        bidirectional when `causal_attention` is given); logits and `logit_slots` stay indexed by token slots."""
         cfg, dt = self.config, self.config.compute_dtype
         tokens = jnp.asarray(tokens)
         if tokens.ndim != 2: raise ValueError(f"tokens must be [batch, length], got shape {tokens.shape}")
@@ -343,12 +357,24 @@ class Transformer(nnx.Module):
             mask = (seg[:, :, None] == k_seg[:, None, :]) & (seg[:, :, None] > 0) & visible
             key_tokens = jax.lax.dynamic_update_slice(cache["tokens"], tokens.astype(jnp.int32), (0, index))
             new_cache = {"segment_ids": k_seg, "prefix": k_pre, "tokens": key_tokens, "index": index + t}
-        cos, sin = rope_tables(positions, rope_frequencies(cfg.head_dim, cfg.rope_theta, cfg.rope_scaling))
         x = constrain(jnp.take(self.embed[...], tokens, axis=0).astype(dt), ("batch", "length", "embed"))
         if cfg.previous_token:
             prev, has = previous_tokens(key_tokens, mask, q_slot)
             mixed = dense(jnp.take(self.embed[...], prev, axis=0).astype(dt), self.previous_mix[...].astype(dt))
             x = constrain(x + jnp.where(has[..., None], mixed, 0), ("batch", "length", "embed"))
+        p = 0
+        if prefix is not None:
+            if cache is not None: raise ValueError("prefix cannot be combined with a KV cache (generation with a prefix is not implemented)")
+            prefix = jnp.asarray(prefix)
+            if prefix.ndim == 2: prefix = jnp.broadcast_to(prefix[None], (b, *prefix.shape))
+            if prefix.ndim != 3 or prefix.shape[0] != b or prefix.shape[2] != cfg.d_model or prefix.shape[1] < 1:
+                raise ValueError(f"prefix must be [p, {cfg.d_model}] or [{b}, p, {cfg.d_model}] with p >= 1, got shape {prefix.shape}")
+            p = prefix.shape[1]
+            mask = prefix_mask(mask, seg, p, bidirectional=causal_attention is not None)
+            positions = jnp.concatenate([jnp.broadcast_to(jnp.arange(p, dtype=positions.dtype), (b, p)), positions + p], axis=1)
+            x = constrain(jnp.concatenate([prefix.astype(dt), x], axis=1), ("batch", "length", "embed"))
+            if logit_slots is not None: logit_slots = jnp.asarray(logit_slots) + p
+        cos, sin = rope_tables(positions, rope_frequencies(cfg.head_dim, cfg.rope_theta, cfg.rope_scaling))
 
         causal = cache is None and causal_attention is None and branch_ids is None  # the mask is within tril
 
@@ -371,6 +397,7 @@ class Transformer(nnx.Module):
                 ks.append(k); vs.append(v)
             if cache is not None: ks, vs = jnp.stack(ks), jnp.stack(vs)
         x = self.final_norm(x)
+        if p and logit_slots is None: x = x[:, p:]
         if logit_slots is not None: x = jnp.take_along_axis(x, jnp.asarray(logit_slots)[..., None], axis=1)
         head = self.embed[...].T if cfg.tie_embeddings else self.lm_head[...]
         logits = dense(x, head.astype(dt), out_dtype=jnp.float32)

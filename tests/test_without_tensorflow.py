@@ -78,3 +78,28 @@ def test_lm_eval_backend_without_tensorflow():
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["loaded"] == [] and abs(out["ll"] - out["slow"]) < 1e-4, out
     assert "?" not in out["gen"] and len(out["gen"]) <= 4, out     # one character at most per byte token
+
+def test_prompt_tuning_without_tensorflow(tmp_path):
+    """Prompt tuning (`flan_nb.prompt_tuning`) trains a prompt, saves it and loads it back onto its base with no
+    TensorFlow or seqio: only `prompt_tune`, which reads a FLAN task, needs them."""
+    r = fresh(f"""
+        import json, sys
+        import numpy as np
+        from flax import nnx
+        from flan_nb.config import default_config
+        from flan_nb.inputs import synthetic_batches
+        from flan_nb.model import Transformer, get_config
+        from flan_nb.prompt_tuning import PromptTuned, load_prompt, sampled_vocab_init, save_prompt, train_prompt
+        from flan_nb.step import optimizer
+        base = Transformer(get_config("tiny-flan"), nnx.Rngs(0))
+        m = PromptTuned(base, sampled_vocab_init(base, 4, range(3, 259)))
+        start = np.array(m.prompt[...])
+        tx, _ = optimizer(default_config().optimizer, 2)
+        hist = train_prompt(m, synthetic_batches(264, 2, 32, 8), tx, 2)
+        back = load_prompt(save_prompt({str(tmp_path / "prompt")!r}, m, {str(tmp_path)!r}), base=base)
+        print(json.dumps({{"finite": [h["finite"] for h in hist], "moved": bool((np.asarray(back.prompt[...]) != start).any()),
+                          "loaded": sorted(x for x in {BLOCKED!r} if x in sys.modules)}}))
+    """)
+    assert r.returncode == 0, r.stderr[-4000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out == {"finite": [True, True], "moved": True, "loaded": []}, out
