@@ -1,5 +1,5 @@
 """Tune a demo base on one FLAN-mini dataset alone and print its accuracy per phenomenon beside the headroom.
-usage: [TRAIN_SIZE=N] python bench/trials/tune_alone.py BASE_WORKDIR OUT DATASET STEPS LEARNING_RATE [loss_normalization]"""
+usage: [TRAIN_SIZE=N] [FORMAT=no_template] python bench/trials/tune_alone.py BASE_WORKDIR OUT DATASET STEPS LEARNING_RATE [loss_normalization]"""
 import sys, json
 import pandas as pd
 from pathlib import Path
@@ -18,6 +18,7 @@ t.workdir, t.model.init_from, t.data.mixture = out, base, f"task:{dataset}"
 t.train.steps = t.optimizer.decay_steps = steps
 t.optimizer.learning_rate, t.train.progress = lr, False
 if len(sys.argv) > 6: t.train.loss_normalization = sys.argv[6]
+if os.environ.get("FORMAT"): t.data.format = os.environ["FORMAT"]   # e.g. no_template
 
 train(t) if not Path(out, "checkpoints").exists() else None
 model, v, _ = restore_model(t.workdir)
