@@ -11,8 +11,8 @@ from . import mini, prompts  # noqa: F401  registers FLAN's templates and FLAN-m
 
 # %% auto #0
 __all__ = ['parser', 'quiet_tensorflow', 'user_error', 'main', 'format_table', 'catalog_rows', 'cmd_catalog', 'cmd_templates',
-           'cmd_data_status', 'cmd_data_prepare', 'cmd_train', 'cmd_eval', 'cmd_lm_eval', 'demo_sample', 'cmd_samples',
-           'cmd_demo', 'cmd_experiment', 'cmd_figures']
+           'cmd_data_status', 'cmd_data_prepare', 'cmd_train', 'cmd_eval', 'cmd_prompt_tune', 'cmd_lm_eval',
+           'demo_sample', 'cmd_samples', 'cmd_demo', 'cmd_experiment', 'cmd_figures']
 
 # %% ../nbs/99_cli.ipynb #bf225249
 def parser() -> argparse.ArgumentParser:
@@ -63,6 +63,24 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", help="write the results JSON here")
     ev.add_argument("--predictions", help="write per-example predictions (JSON lines) here")
     ev.set_defaults(fn=lambda a: cmd_eval(a))
+    pt = sub.add_parser("prompt-tune", help="prompt tuning (the paper's §4.5) from a base and an instruction-tuned "
+                        "work directory on one held-out classification dataset (flan_nb.prompt_tuning)")
+    pt.add_argument("--base", required=True, help="the base model's train() work directory")
+    pt.add_argument("--tuned", required=True, help="the instruction-tuned model's train() work directory")
+    pt.add_argument("--dataset", required=True, help="a classification dataset neither run was tuned on, e.g. mini_rte")
+    pt.add_argument("--prompt-length", type=int, default=10, help="prompt vectors (default 10)")
+    pt.add_argument("--steps", type=int, default=100, help="prompt-tuning steps (default 100)")
+    pt.add_argument("--init", choices=("class_labels", "vocab"), default="class_labels",
+                    help="class_labels: the answer options' embeddings, then sampled tokens (default); vocab: sampled tokens")
+    pt.add_argument("--learning-rate", type=float, default=1e-2, help="AdamW's constant learning rate (default 0.01)")
+    pt.add_argument("--rows", type=int, default=8, help="rows per batch (default 8)")
+    pt.add_argument("--seed", type=int, default=0)
+    pt.add_argument("--max-examples", type=int, help="test examples per template (default: all)")
+    pt.add_argument("--max-templates", type=int, help="evaluated templates (default: all)")
+    pt.add_argument("--source", choices=("tfds", "mock"), default="tfds",
+                    help="tfds: the prepared TFDS data (default); mock: TFDS mock data. FLAN-mini data is generated, always real")
+    pt.add_argument("--out", help="a new directory for both prompts (base/, tuned/) and prompt_tuning.json")
+    pt.set_defaults(fn=lambda a: cmd_prompt_tune(a))
     d = sub.add_parser("demo", help="the main job: the FLAN-mini experiment (pretrain, tune without a cluster, evaluate)")
     d.add_argument("--heldout", default="nli", help="the held-out cluster (default nli)")
     d.add_argument("--out", default="flan_mini_results", help="the results directory (default ./flan_mini_results)")
@@ -250,6 +268,27 @@ def cmd_eval(args) -> int:
         print(res.clusters().to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     if args.out: res.to_json(args.out)
     if args.predictions: res.save_predictions(args.predictions)
+    return 0
+
+# %% ../nbs/99_cli.ipynb #b5786e44
+def cmd_prompt_tune(args) -> int:
+    "Prompt-tune from `--base` and from `--tuned` on `--dataset`, print both accuracies (and save them with `--out`)."
+    import json
+    from pathlib import Path
+    from flan_nb.prompt_tuning import compare_prompt_tuning
+    get_dataset(args.dataset)                                                  # every argument is checked before any work
+    for flag, path in (("--base", args.base), ("--tuned", args.tuned)):
+        if not Path(path).exists(): raise ValueError(f"{flag} {path!r} does not exist")
+    if args.out and Path(args.out).exists(): raise ValueError(f"--out {args.out!r} exists; give a new directory")
+    r = compare_prompt_tuning(args.base, args.tuned, args.dataset, out=args.out, prompt_length=args.prompt_length,
+                              steps=args.steps, init=args.init, learning_rate=args.learning_rate, rows=args.rows,
+                              seed=args.seed, max_examples=args.max_examples, max_templates=args.max_templates,
+                              source=args.source)
+    rows = [{"start": k, "workdir": r["runs"][k]["workdir"], "accuracy": f"{r[k]:.2f}",
+             "final loss": f"{r['runs'][k]['losses'][-1]:.3f}"} for k in ("base", "tuned")]
+    print(f"prompt tuning on {r['dataset']} ({args.prompt_length} vectors, {args.steps} steps, init {args.init}):")
+    print(format_table(rows, ["start", "accuracy", "final loss", "workdir"]))
+    if args.out: (Path(args.out) / "prompt_tuning.json").write_text(json.dumps(r, indent=1))
     return 0
 
 # %% ../nbs/99_cli.ipynb #5e1d0a12

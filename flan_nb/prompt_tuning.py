@@ -21,7 +21,7 @@ from .step import LOSS_NORMALIZATIONS, loss_sums
 # %% auto #0
 __all__ = ['PROMPT_FORMAT', 'PROMPT_INITS', 'PromptEmbedding', 'PromptTuned', 'sampled_vocab_init', 'class_label_init',
            'split_prompt', 'prompt_step', 'train_prompt', 'PromptCheckpointError', 'base_fingerprint', 'save_prompt',
-           'read_prompt_meta', 'load_base', 'load_prompt', 'prompt_tune', 'compare_prompt_tuning']
+           'read_prompt_meta', 'load_base', 'load_prompt', 'check_start', 'prompt_tune', 'compare_prompt_tuning']
 
 # %% ../nbs/07f_prompt_tuning.ipynb #963bf4f0
 class PromptEmbedding(nnx.Variable):
@@ -197,20 +197,15 @@ def _newest_step(workdir: Path) -> int:
     if not steps: raise PromptCheckpointError(f"{workdir} has no checkpoint to prompt-tune from")
     return steps[-1]
 
-def prompt_tune(workdir: str | os.PathLike, dataset: str, prompt_length: int = 10, steps: int = 100,
-                init: str = "class_labels", learning_rate: float = 1e-2, rows: int = 8, seed: int = 0,
-                max_examples: int | None = None, max_templates: int | None = None, out: str | os.PathLike | None = None,
-                progress: bool = False) -> dict:
-    """Prompt-tune the newest checkpoint of `workdir` on `dataset` (AdamW at a constant `learning_rate`, `rows` rows a
-    batch) and score it on the test split; with `out`, save the prompt there. The accuracy, losses and settings."""
+def check_start(workdir: str | os.PathLike, dataset: str, init: str = "class_labels", source: str = "tfds"):
+    """`(work directory, dataset spec, run config)` once everything prompt tuning needs is checked, no checkpoint
+    restored: a work directory, a classification dataset it was not tuned on, options to initialise from, the data."""
     from flan_nb import tasks                                   # here: TensorFlow and seqio load only to read data
     from flan_nb.catalog import get_dataset
-    from flan_nb.checkpointing import is_workdir, restore_model
+    from flan_nb.checkpointing import is_workdir
     from flan_nb.config import load_config
     from flan_nb.demo import PRETRAIN_TASK
-    from flan_nb.evaluation import evaluate, trained_datasets
-    from flan_nb.inputs import batches
-    from flan_nb.step import optimizer
+    from flan_nb.evaluation import trained_datasets
     if init not in PROMPT_INITS: raise ValueError(f"init must be one of {PROMPT_INITS}, got {init!r}")
     wd = Path(workdir).absolute()
     if not is_workdir(wd): raise ValueError(f"{wd} is not a train() work directory (it needs config.json and checkpoints/)")
@@ -223,6 +218,23 @@ def prompt_tune(workdir: str | os.PathLike, dataset: str, prompt_length: int = 1
     tuned_on = set() if cfg.data.mixture in ("synthetic", PRETRAIN_TASK) else trained_datasets(cfg.data.mixture, cfg.data.collection)
     if spec.name in tuned_on:
         raise ValueError(f"{spec.name} is in the tuning mixture {cfg.data.mixture!r} of {wd}: prompt-tune on a held-out dataset")
+    tasks.check_data([spec.name], source, f"prompt tuning on {spec.name!r}")
+    _newest_step(wd)
+    return wd, spec, cfg
+
+def prompt_tune(workdir: str | os.PathLike, dataset: str, prompt_length: int = 10, steps: int = 100,
+                init: str = "class_labels", learning_rate: float = 1e-2, rows: int = 8, seed: int = 0,
+                max_examples: int | None = None, max_templates: int | None = None, source: str = "tfds",
+                out: str | os.PathLike | None = None, progress: bool = False) -> dict:
+    """Prompt-tune the newest checkpoint of `workdir` on `dataset` (AdamW at a constant `learning_rate`, `rows` rows a
+    batch) and score it on the test split, reading `dataset` from `source` ('tfds', or 'mock' for a TFDS dataset's
+    mock data; generated FLAN-mini data is always real); with `out`, save the prompt there. The accuracy, losses and settings."""
+    from flan_nb import tasks                                   # here: TensorFlow and seqio load only to read data
+    from flan_nb.checkpointing import restore_model
+    from flan_nb.evaluation import evaluate
+    from flan_nb.inputs import batches
+    from flan_nb.step import optimizer
+    wd, spec, cfg = check_start(workdir, dataset, init, source)               # before a checkpoint is restored
     step = _newest_step(wd)
     model, vocab, _ = restore_model(wd, step)
     tasks.configure(vocabulary=vocab)
@@ -231,16 +243,16 @@ def prompt_tune(workdir: str | os.PathLike, dataset: str, prompt_length: int = 1
     else: prompt = class_label_init(model, [vocab.encode(o) for o in spec.options], prompt_length, ids, seed)
     tuned = PromptTuned(model, prompt)
     data = cfg.data.copy_and_resolve_references()
-    data.update(mixture=f"task:{spec.name}", collection=spec.collection, split="train", seed=seed)
+    data.update(mixture=f"task:{spec.name}", collection=spec.collection, split="train", seed=seed, source=source)
     opt = cfg.optimizer.copy_and_resolve_references()
     opt.update(name="adamw", learning_rate=float(learning_rate), schedule="constant", warmup_steps=0, weight_decay=0.0)
     tx, _ = optimizer(opt, steps)
     history = train_prompt(tuned, batches(data, rows, model.config.vocab_size), tx, steps, cfg.train.z_loss,
                            cfg.train.loss_normalization)
     settings = {"workdir": str(wd), "base_step": step, "dataset": spec.name, "prompt_length": prompt_length,
-                "steps": steps, "init": init, "learning_rate": float(learning_rate), "rows": rows, "seed": seed,
+                "steps": steps, "init": init, "learning_rate": float(learning_rate), "rows": rows, "seed": seed, "source": source,
                 "packing": bool(data.pack), "max_examples": max_examples, "max_templates": max_templates}
-    res = evaluate(tuned, vocab, [spec.name], split="test", dev_split=None, source=cfg.data.source,
+    res = evaluate(tuned, vocab, [spec.name], split="test", dev_split=None, source=source,
                    collection=spec.collection, max_examples=max_examples, max_templates=max_templates, bootstrap=0,
                    progress=progress, model_id=f"{wd} (checkpoint {step}) + a prompt of {prompt_length}")
     row = res.datasets().iloc[0]
@@ -252,6 +264,7 @@ def compare_prompt_tuning(base: str | os.PathLike, tuned: str | os.PathLike, dat
                           out: str | os.PathLike | None = None, **kw) -> dict:
     """`prompt_tune` from the `base` and from the instruction-`tuned` work directory with the same settings (`kw`):
     `{"base": accuracy, "tuned": accuracy, "runs": {...}}`; with `out`, the prompts go to `out/base` and `out/tuned`."""
+    for wd in (base, tuned): check_start(wd, dataset, kw.get("init", "class_labels"), kw.get("source", "tfds"))  # both, first
     runs = {name: prompt_tune(wd, dataset, out=None if out is None else Path(out) / name, **kw)
             for name, wd in (("base", base), ("tuned", tuned))}
     return {"dataset": runs["base"]["dataset"], "base": runs["base"]["accuracy"], "tuned": runs["tuned"]["accuracy"],
