@@ -110,6 +110,7 @@ def train_prompt(model: PromptTuned, batches: Iterable[Mapping[str, np.ndarray]]
     if not isinstance(model, PromptTuned): raise TypeError(f"train_prompt needs a PromptTuned model, got {type(model).__name__}")
     if not isinstance(steps, (int, np.integer)) or steps < 1: raise ValueError(f"steps must be a positive int, got {steps!r}")
     graphdef, prompt, rest = split_prompt(model)
+    prompt = jax.tree.map(jnp.array, prompt)   # a copy: the step donates it, and the model keeps its own until the end
     opt_state, step, history, it = tx.init(prompt), prompt_step(graphdef, tx, z_loss, normalization), [], iter(batches)
     for i in range(steps):
         try: batch = next(it)
