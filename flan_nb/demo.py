@@ -14,11 +14,12 @@ import pandas as pd
 import ml_collections
 import seqio
 import tensorflow as tf
+from .metrics import stratified_bootstrap
+from .mixtures import heldout_split
 
 # %% auto #0
-__all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'headroom_table', 'plot_templates',
-           'copy_probe', 'skill_batches', 'seen_rows', 'seen_probe', 'repeat_rows', 'recall_probe', 'run_demo',
-           'summary_table']
+__all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'headroom_table', 'copy_probe',
+           'skill_batches', 'seen_rows', 'seen_probe', 'repeat_rows', 'recall_probe', 'run_demo', 'summary_table']
 
 # %% ../nbs/09_demo.ipynb #fdd0203f
 def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
@@ -138,19 +139,14 @@ def cluster_score(res, n_boot: int = 1000, seed: int = 0, paired_with=None) -> d
         return float(np.mean([np.mean([np.mean([r[(d, t)][i] for i in picks[d]]) for (dd, t) in r if dd == d])
                               for d in datasets])) * 100
     full = {d: idx[d] for d in datasets}
-    rng = np.random.default_rng(seed)
-    boots, diffs = [], []
-    for _ in range(n_boot):
-        picks = {d: [idx[d][j] for j in rng.integers(0, len(idx[d]), len(idx[d]))] for d in datasets}
-        boots.append(score(a, picks))
-        if b is not None: diffs.append(score(a, picks) - score(b, picks))
+    ci = stratified_bootstrap(lambda picks: score(a, picks), full, n_boot, seed,
+                              versus=(lambda picks: score(b, picks)) if b is not None else None)
     per_template = [np.mean(list(v.values())) * 100 for v in a.values()]
-    out = {"score": score(a, full), "ci_low": float(np.percentile(boots, 2.5)), "ci_high": float(np.percentile(boots, 97.5)),
+    out = {"score": score(a, full), "ci_low": ci["stat"][0], "ci_high": ci["stat"][1],
            "template_std": float(np.std(per_template)), "templates": len(a), "examples": sum(len(v) for v in idx.values()),
            "majority": score(_correct(res, majority=True), full)}
     if b is not None:
-        out.update(diff=score(a, full) - score(b, full), diff_low=float(np.percentile(diffs, 2.5)),
-                   diff_high=float(np.percentile(diffs, 97.5)))
+        out.update(diff=score(a, full) - score(b, full), diff_low=ci["diff"][0], diff_high=ci["diff"][1])
     return out
 
 # %% ../nbs/09_demo.ipynb #e85f7d2d
@@ -177,27 +173,6 @@ def headroom_table(results: dict, seed: int = 0) -> pd.DataFrame:
         by_p = g.groupby("phenomenon", sort=False)
         parts.append(by_p[cols].mean().assign(examples=by_p.size()).reset_index().assign(dataset=d))
     return pd.concat(parts)[["dataset", "phenomenon", "examples", *cols]].round(1).reset_index(drop=True)
-
-# %% ../nbs/09_demo.ipynb #236fb98a
-def plot_templates(results: dict, cluster: str):
-    "Bars of the held-out score per (dataset, template) for each run in `results` (name -> EvalResults)."
-    import matplotlib.pyplot as plt
-    frames = {n: r.templates() for n, r in results.items()}
-    first = next(iter(frames.values()))
-    keys = [(d, t) for d, t in first[first.split == "test"][["dataset", "template"]].itertuples(index=False)]
-    fig, ax = plt.subplots(figsize=(min(14, max(6, 0.25 * len(keys) * len(results))), 4), layout="constrained")
-    plt.close(fig)                          # returned, not left open in pyplot: Jupyter shows it once
-    w = 0.8 / len(results)
-    for j, (name, t) in enumerate(frames.items()):
-        t = t[t.split == "test"].set_index(["dataset", "template"]).loc[keys]
-        x = np.arange(len(keys)) + (j - (len(results) - 1) / 2) * w
-        err = np.stack([t.value - t.ci_low, t.ci_high - t.value]).clip(min=0)
-        ax.bar(x, t.value, w, yerr=err, capsize=2, label=name)
-    ax.set_xticks(np.arange(len(keys)), [f"{d.removeprefix('mini_')}\nt{t}" for d, t in keys], fontsize=8)
-    ax.set_ylabel(f"{first.metric.iloc[0]} (test)")
-    ax.set_title(f"Held-out cluster '{cluster}', zero-shot, per template (95% bootstrap intervals)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    return fig
 
 # %% ../nbs/09_demo.ipynb #96537061
 def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0, min_length: int | None = None) -> dict[str, float]:
@@ -334,15 +309,17 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return json.loads(df.to_json(orient="records"))
 
 def _peak_rss_mb() -> float:
+    "This process's peak resident memory (MB)."
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
+# %% ../nbs/09_demo.ipynb #b7d1e001
 def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True,
              draw: Callable[[Path, Path], list] | None = None) -> dict:
     """Run the FLAN-mini experiment by `c` (default `demo_config()`) and write the results directory; returns the
     summary that `metrics.json` holds. Finished training runs are reused: delete `c.out` to start over. `draw(results_dir,
-    figures_dir)`, when given, draws more figures from the results (the CLI passes `flan_nb.figures.draw_all`, a layer
-    above this one) and returns their paths."""
+    figures_dir)`, when given, draws the figures from the results and returns their paths (the CLI passes
+    `flan_nb.figures.draw_all`, a layer above this one: per-template scores, the cluster beside the paper's and more)."""
     from flan_nb import mini
     from flan_nb.catalog import get_cluster
     c = ml_collections.ConfigDict((c or demo_config()).to_dict())
@@ -351,39 +328,46 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True,
     try: return _run_demo(c, progress, draw)
     finally: mini.set_world_seed(prev_world)
 
-def _run_demo(c: ml_collections.ConfigDict, progress: bool, draw: Callable | None = None) -> dict:
-    "`run_demo`'s phases, in the world of `c.world_seed`."
+# %% ../nbs/09_demo.ipynb #b7d1e002
+def _prepare(c: ml_collections.ConfigDict, out: Path, timings: dict) -> str:
+    "Write `config.json`, show the world, train (or reuse) its vocabulary and register the corpus task; the vocabulary spec."
     from flan_nb import mini
-    from flan_nb.trainer import train
-    from flan_nb.checkpointing import restore_model
-    from flan_nb.evaluation import evaluate, evaluate_heldout, trained_datasets
-    out = Path(c.out).absolute(); out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(c.to_json_best_effort(indent=2))
-    timings, t_start = {}, time.perf_counter()
     with _phase("world, datasets and vocabulary", timings):
         print(mini.describe(c.world_seed).to_string(index=False))
         vocab = mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed)
         shutil.copy(vocab.sentencepiece_model_file, out / "vocab.model")
-        vocab_spec = f"spm:{out / 'vocab.model'}"
         if c.model.vocab_size < vocab.vocab_size: c.model.vocab_size = vocab.vocab_size
         pretrain_task(vocab, c.world_seed, c.reading_docs)
-    runs = run_configs(c, vocab_spec)
+    return f"spm:{out / 'vocab.model'}"
+
+# %% ../nbs/09_demo.ipynb #b7d1e003
+def _run_data(c: ml_collections.ConfigDict, name: str, cfg: ml_collections.ConfigDict):
+    "The batches run `name` trains on, or None for its configured mixture alone."
+    if name == "warmup":
+        w = c.warmup
+        return repeat_rows(w.batch_size, w.inputs_length + w.targets_length, w.shortest, w.longest, c.model.vocab_size, c.seed)
+    if name == "base": return skill_batches(c, cfg, "pretrain")
+    if c.tune.get("copy_rows", 0) or c.tune.get("seen_rows", 0): return skill_batches(c, cfg, "tune")
+    return None
+
+def _train_runs(c: ml_collections.ConfigDict, runs: dict, progress: bool, timings: dict):
+    "Train `runs` in order (warm-up, base, tuned, no template); stop at one that was interrupted."
+    from flan_nb.trainer import train
     for name, cfg in runs.items():
         cfg.train.progress = progress
         what = {"warmup": "copying warm-up on random tokens said twice", "base": "pretraining on the corpus"}.get(
             name, f"instruction tuning ({cfg.data.format}) without {c.heldout}")
-        data = None                    # the tuning runs read their configured mixture
-        if name == "warmup":
-            w = c.warmup
-            data = repeat_rows(w.batch_size, w.inputs_length + w.targets_length, w.shortest, w.longest, c.model.vocab_size, c.seed)
-        elif name == "base": data = skill_batches(c, cfg, "pretrain")
-        elif c.tune.get("copy_rows", 0) or c.tune.get("seen_rows", 0): data = skill_batches(c, cfg, "tune")
         with _phase(f"{name}: {what}, {cfg.train.steps} steps", timings):
-            r = train(cfg, data=data)
+            r = train(cfg, data=_run_data(c, name, cfg))
             if r.interrupted: raise KeyboardInterrupt(f"{name} was interrupted; run the demo again to resume")
-    runs.pop("warmup", None)  # a step toward the base, not a model to evaluate
-    results = {}
+
+# %% ../nbs/09_demo.ipynb #b7d1e004
+def _evaluate_heldout(c: ml_collections.ConfigDict, runs: dict, out: Path, progress: bool, timings: dict) -> dict:
+    "Each run zero-shot on the held-out cluster, written to `results/`; run name -> `EvalResults`."
+    from flan_nb.evaluation import evaluate_heldout
     (out / "results").mkdir(exist_ok=True)
+    results = {}
     for name, cfg in runs.items():
         with _phase(f"evaluate {name} zero-shot on {c.heldout}", timings):
             res = evaluate_heldout(cfg.workdir, c.heldout, max_examples=c.eval.max_examples,
@@ -394,31 +378,51 @@ def _run_demo(c: ml_collections.ConfigDict, progress: bool, draw: Callable | Non
             res.to_json(out / "results" / f"{name}.json")
             res.save_predictions(out / "results" / f"{name}.predictions.jsonl")
             results[name] = res
-    loaded = {}
-    def load(name):  # each run's model and vocabulary, restored once for the seen tasks and the probes
-        if name not in loaded: loaded[name] = restore_model(runs[name].workdir)[:2]
-        return loaded[name]
+    return results
+
+# %% ../nbs/09_demo.ipynb #b7d1e005
+def _loader(runs: dict) -> Callable:
+    "run name -> its (model, vocabulary), each restored from its newest checkpoint once."
+    from functools import cache
+    from flan_nb.checkpointing import restore_model
+    return cache(lambda name: restore_model(runs[name].workdir)[:2])
+
+# %% ../nbs/09_demo.ipynb #b7d1e006
+def _evaluate_seen(c: ml_collections.ConfigDict, runs: dict, load: Callable, out: Path, progress: bool, timings: dict) -> dict:
+    "Each run on the seen datasets of `c.eval.seen`, written to `seen/`; run name -> `EvalResults` (empty when none is seen)."
+    from flan_nb.evaluation import evaluate
+    trained = set(heldout_split(c.heldout, "mini").datasets)
+    names = [d for d in c.eval.seen if d in trained]
+    if not names: return {}
+    (out / "seen").mkdir(exist_ok=True)
     seen = {}
-    seen_names = [d for d in c.eval.seen if d in trained_datasets(f"heldout:{c.heldout}", "mini")]  # not held out
-    if seen_names:
-        (out / "seen").mkdir(exist_ok=True)
-        for name, cfg in runs.items():
-            with _phase(f"evaluate {name} on tasks the tuned models trained on: {', '.join(seen_names)}", timings):
-                model, vocab = load(name)
-                seen[name] = evaluate(model, vocab, seen_names, max_examples=c.eval.max_examples,
-                                      max_templates=c.eval.seen_templates, bootstrap=0, dev_split=None, progress=progress,
-                                      collection="mini", model_id=cfg.workdir, tags={"experiment": "demo", "seen": True,
-                                                                                    "world_seed": c.world_seed})
-                seen[name].save_predictions(out / "seen" / f"{name}.predictions.jsonl")
-                seen[name].to_json(out / "seen" / f"{name}.json")
+    for name, cfg in runs.items():
+        with _phase(f"evaluate {name} on tasks the tuned models trained on: {', '.join(names)}", timings):
+            model, vocab = load(name)
+            seen[name] = evaluate(model, vocab, names, max_examples=c.eval.max_examples,
+                                  max_templates=c.eval.seen_templates, bootstrap=0, dev_split=None, progress=progress,
+                                  collection="mini", model_id=cfg.workdir, tags={"experiment": "demo", "seen": True,
+                                                                                "world_seed": c.world_seed})
+            seen[name].save_predictions(out / "seen" / f"{name}.predictions.jsonl")
+            seen[name].to_json(out / "seen" / f"{name}.json")
+    return seen
+
+# %% ../nbs/09_demo.ipynb #b7d1e007
+def _probe_runs(c: ml_collections.ConfigDict, runs: dict, load: Callable, timings: dict) -> dict:
+    "Each run's probes: copying, telling a word said before, in-context and closed-book recall, reading (empty with no `probe_items`)."
     probes = {}
-    if c.eval.get("probe_items", 0):
-        with _phase("probe every run: copying from context, telling a word said before, in-context and closed-book recall", timings):
-            for name, cfg in runs.items():
-                model, vocab = load(name)
-                flags = tuple(_one_piece(vocab, w, "pretrain.seen_words") for w in c.pretrain.seen_words)
-                probes[name] = {"copy": copy_probe(model, seed=c.seed), "seen": seen_probe(model, flags, seed=c.seed),
-                                **recall_probe(model, vocab, c.eval.probe_items, c.seed, c.world_seed)}
+    if not c.eval.get("probe_items", 0): return probes
+    with _phase("probe every run: copying from context, telling a word said before, in-context and closed-book recall", timings):
+        for name in runs:
+            model, vocab = load(name)
+            flags = tuple(_one_piece(vocab, w, "pretrain.seen_words") for w in c.pretrain.seen_words)
+            probes[name] = {"copy": copy_probe(model, seed=c.seed), "seen": seen_probe(model, flags, seed=c.seed),
+                            **recall_probe(model, vocab, c.eval.probe_items, c.seed, c.world_seed)}
+    return probes
+
+# %% ../nbs/09_demo.ipynb #b7d1e008
+def _summary(c: ml_collections.ConfigDict, results: dict, seen: dict, probes: dict) -> dict:
+    "What `metrics.json` holds of the results: held-out and seen scores per run (paired with base), per dataset, probes, headroom."
     summary = {"heldout": c.heldout, "runs": {}, "datasets": {}, "seen": {}, "probes": probes}
     for name, res in results.items():
         summary["runs"][name] = cluster_score(res, c.eval.bootstrap, c.seed, results["base"] if name != "base" else None)
@@ -427,18 +431,37 @@ def _run_demo(c: ml_collections.ConfigDict, progress: bool, draw: Callable | Non
             summary["seen"][name] = cluster_score(seen[name], c.eval.bootstrap, c.seed, seen["base"] if name != "base" else None)
     summary["headroom"] = _records(headroom_table(results, c.world_seed))
     if seen: summary["seen_headroom"] = _records(headroom_table(seen, c.world_seed))
+    return summary
+
+# %% ../nbs/09_demo.ipynb #b7d1e009
+def _draw(out: Path, draw: Callable | None, timings: dict) -> list[str]:
+    "The figures `draw` makes from `results/` in `figures/`, relative to `out` (none without `draw`)."
+    if draw is None: return []
     with _phase("figures", timings):
         (out / "figures").mkdir(exist_ok=True)
-        fig = plot_templates(results, c.heldout)
-        for ext in ("png", "pdf"): fig.savefig(out / "figures" / f"heldout_templates.{ext}", dpi=130)
-        summary["figures"] = [str(p.relative_to(out)) for p in sorted((out / "figures").iterdir())]
-        if draw is not None: summary["figures"] += [str(Path(p).relative_to(out)) for p in draw(out / "results", out / "figures")]
+        return [str(Path(p).relative_to(out)) for p in draw(out / "results", out / "figures")]
+
+# %% ../nbs/09_demo.ipynb #b7d1e010
+def _run_demo(c: ml_collections.ConfigDict, progress: bool, draw: Callable | None = None) -> dict:
+    "`run_demo`'s phases, in the world of `c.world_seed`."
+    out = Path(c.out).absolute(); out.mkdir(parents=True, exist_ok=True)
+    timings, t_start = {}, time.perf_counter()
+    runs = run_configs(c, _prepare(c, out, timings))
+    _train_runs(c, runs, progress, timings)
+    runs.pop("warmup", None)
+    results = _evaluate_heldout(c, runs, out, progress, timings)
+    load = _loader(runs)
+    seen = _evaluate_seen(c, runs, load, out, progress, timings)
+    probes = _probe_runs(c, runs, load, timings)
+    summary = _summary(c, results, seen, probes)
+    summary["figures"] = _draw(out, draw, timings)
     summary.update(seconds=round(time.perf_counter() - t_start, 1), phases=timings, peak_rss_mb=round(_peak_rss_mb()))
     (out / "metrics.json").write_text(json.dumps(summary, indent=1, default=float))
     print("\n" + summary_table(summary))
     print(f"\nwrote {out} in {summary['seconds']:.0f} s (peak memory {summary['peak_rss_mb']} MB)")
     return summary
 
+# %% ../nbs/09_demo.ipynb #b7d1e011
 def summary_table(summary: dict) -> str:
     "The final table: held-out score per run with its interval, template spread and the paired difference to base."
     def rows(scores):

@@ -18,7 +18,8 @@ from .catalog import DATASETS, METRICS, get_dataset, to_python
 __all__ = ['ROUGE_TYPES', 'UNPARSABLE_FLOAT', 'METRIC_FNS', 'accuracy', 'mean_f1', 'f1', 'normalize_squad', 'normalize_trivia_qa',
            'squad', 'trivia_qa', 'multirc', 'record', 'bleu', 'sentence_lines', 'rouge', 'rouge_best_ref',
            'edit_distance', 'postprocess_text', 'postprocess_float', 'postprocess_references', 'postprocess_multirc',
-           'postprocess_record', 'postprocessor', 'pearson', 'spearman', 'metric_fns', 'bootstrap_ci']
+           'postprocess_record', 'postprocessor', 'pearson', 'spearman', 'metric_fns', 'bootstrap_ci',
+           'stratified_bootstrap']
 
 # %% ../nbs/02b_metrics.ipynb #39491b3b
 def _check(name: str, targets, predictions) -> tuple[list, list]:
@@ -312,3 +313,23 @@ def bootstrap_ci(metric_fn: Callable, targets, predictions, n: int = 1000, seed:
         out[key] = ((float(np.quantile(ok, alpha / 2)), float(np.quantile(ok, 1 - alpha / 2))) if ok.size
                     else (float("nan"), float("nan")))
     return out
+
+# %% ../nbs/02b_metrics.ipynb #5b1c2a71
+def stratified_bootstrap(stat: Callable[[dict], float], strata: dict, n: int = 1000, seed: int = 0,
+                         alpha: float = 0.05, versus: Callable[[dict], float] | None = None) -> dict[str, tuple[float, float]]:
+    """Percentile-bootstrap `(low, high)` of `stat(draw)` (key `"stat"`), each draw resampling every stratum's units
+    with replacement, separately (`draw`: stratum -> its drawn units, in `strata`'s order); with `versus`, also of
+    `stat(draw) - versus(draw)` on the same draws (key `"diff"`): the paired interval of a difference."""
+    if n < 1: raise ValueError(f"stratified_bootstrap: n must be at least 1, got {n}")
+    if not 0 < alpha < 1: raise ValueError(f"stratified_bootstrap: alpha must be in (0, 1), got {alpha}")
+    units = {k: list(v) for k, v in strata.items()}
+    if not units or not all(units.values()): raise ValueError("stratified_bootstrap: every stratum needs at least one unit")
+    rng = np.random.default_rng(seed)
+    stats_, diffs = [], []
+    for _ in range(n):
+        draw = {k: [u[j] for j in rng.integers(0, len(u), len(u))] for k, u in units.items()}
+        s = stat(draw); stats_.append(s)
+        if versus is not None: diffs.append(s - versus(draw))
+    q = (100 * alpha / 2, 100 * (1 - alpha / 2))
+    ci = lambda v: (float(np.percentile(v, q[0])), float(np.percentile(v, q[1])))
+    return {"stat": ci(stats_)} | ({"diff": ci(diffs)} if versus is not None else {})
