@@ -201,20 +201,19 @@ def skill_batches(c: ml_collections.ConfigDict, cfg: ml_collections.ConfigDict, 
     and the next `c[phase].seen_rows` by `seen_rows`, which teach telling whether a word came earlier. In tuning, the
     same rows keep both skills from being lost (their loss is averaged with the examples'). Lazy: the trainer has set
     up the vocabulary by the first batch."""
-    from flan_nb.config import model_config
+    from flan_nb.checkpointing import model_and_vocab
     from flan_nb.inputs import batches
-    from flan_nb.vocab import get_vocabulary
     p, k, m = c[phase], int(c[phase].get("copy_rows", 0)), int(c[phase].get("seen_rows", 0))
     if not (0 <= k and 0 <= m and k + m <= p.batch_size):
         raise ValueError(f"{phase}.copy_rows + {phase}.seen_rows must be from 0 to {phase}.batch_size={p.batch_size}, got {k} + {m}")
-    vocab_size, length, skills = model_config(cfg).vocab_size, p.inputs_length + p.targets_length, c.pretrain
+    mc, vocab = model_and_vocab(cfg)   # a tuned run's model and vocabulary are its base's (`model.init_from`)
+    vocab_size, length, skills = mc.vocab_size, p.inputs_length + p.targets_length, c.pretrain
     data = batches(cfg.data, cfg.data.batch_size, vocab_size)
     if not k + m:
         yield from data; return
     parts, salt = [], {"pretrain": 0, "tune": 10}[phase]
     if k: parts.append(repeat_rows(k, length, skills.copy_shortest, skills.copy_longest, vocab_size, c.seed + 1 + salt))
     if m:
-        vocab = get_vocabulary(cfg.data.vocabulary)
         flags = [_one_piece(vocab, w, "pretrain.seen_words") for w in skills.seen_words]
         parts.append(seen_rows(m, length, skills.seen_pool, vocab_size, flags, c.seed + 2 + salt))
     for b, *extra in zip(data, *parts):
