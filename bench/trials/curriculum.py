@@ -2,15 +2,11 @@
 first: a curriculum), then score `mini_boolq` and the held-out cluster per phenomenon beside the headroom.
 usage: python bench/trials/curriculum.py DEMO_OUT FIRST_WORKDIR OUT STEPS LEARNING_RATE [NAME=TRAIN_SIZE ...]
 DEMO_OUT: a `flan-nb demo --out` directory (its vocabulary); FIRST_WORKDIR: the model tuning starts from."""
-import sys, functools
+import sys
 from pathlib import Path
 import pandas as pd
-from flan_nb.mini import collection
-sizes = dict(a.split("=") for a in sys.argv[6:])
-build = collection.build_dataset
-def _dataset(seed, name):
-    return build(collection._world(seed), name, dict(collection.SIZES, train=int(sizes.get(name, collection.SIZES["train"]))))
-collection._dataset = functools.lru_cache(maxsize=64)(_dataset)
+from train_sizes import set_train_sizes
+set_train_sizes({k: int(v) for k, v in (a.split("=") for a in sys.argv[6:])})
 from flan_nb.demo import demo_config, run_configs, headroom_table
 from flan_nb.trainer import train
 from flan_nb.checkpointing import restore_model

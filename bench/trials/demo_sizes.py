@@ -4,14 +4,11 @@ usage: python bench/trials/demo_sizes.py mini_boolq=20000 [NAME=N ...] -- [flan-
 import sys
 from flan_nb.mini import collection
 from flan_nb import cli
+from train_sizes import set_train_sizes
 
 split = sys.argv.index("--")
 train = {k: int(v) for k, v in (a.split("=") for a in sys.argv[1:split])}
-build = collection.build_dataset
-def _dataset(seed, name):
-    sizes = dict(collection.SIZES, train=train.get(name, collection.SIZES["train"]))
-    return build(collection._world(seed), name, sizes)
-collection._dataset = __import__("functools").lru_cache(maxsize=64)(_dataset)
+set_train_sizes(train)
 print("training examples:", train, "(others", collection.SIZES["train"], ")", flush=True)
 sys.argv = ["flan-nb", "demo"] + sys.argv[split + 1:]
 cli.main()
