@@ -212,6 +212,7 @@ def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, implementa
     return jax.nn.dot_product_attention(q, k, v, mask=jnp.asarray(mask, bool)[:, None], is_causal=causal,
                                         implementation=implementation)
 
+# %% ../nbs/04_model.ipynb #67105051
 class RMSNorm(nnx.Module):
     "RMSNorm with a learned `scale [embed]` (HF `weight`), initialised to ones."
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
@@ -219,6 +220,7 @@ class RMSNorm(nnx.Module):
         self.scale = _param(rngs, nnx.initializers.ones, (cfg.d_model,), ("embed",), cfg.weight_dtype)
     def __call__(self, x): return rms_norm(x, self.scale[...], self.eps)
 
+# %% ../nbs/04_model.ipynb #069da486
 class Attention(nnx.Module):
     "Grouped-query self-attention with rotary embeddings, optional KV cache."
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
@@ -244,6 +246,7 @@ class Attention(nnx.Module):
         y = dense(out, self.o[...].astype(dt), 2)
         return y, (k, v)
 
+# %% ../nbs/04_model.ipynb #8b3b3d2e
 class MLP(nnx.Module):
     "SwiGLU feed-forward: `down(silu(gate(x)) * up(x))`."
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs):
@@ -285,6 +288,7 @@ def segment_positions(segment_ids: jax.Array) -> jax.Array:
     start = jnp.concatenate([jnp.ones_like(seg[:, :1], dtype=bool), seg[:, 1:] != seg[:, :-1]], axis=1)
     return idx - jax.lax.cummax(jnp.where(start, idx, 0), axis=1)
 
+# %% ../nbs/04_model.ipynb #fda5b065
 def prefix_mask(mask: jax.Array, segment_ids: jax.Array, p: int, bidirectional: bool = False) -> jax.Array:
     """`mask [b, t, t]` over tokens extended to `[b, p + t, p + t]` for `p` prefix slots placed first: a token of a
     non-padding segment sees every prefix slot; a prefix slot sees the prefix slots only (causally, or all of them if
@@ -296,6 +300,7 @@ def prefix_mask(mask: jax.Array, segment_ids: jax.Array, p: int, bidirectional: 
     bottom = jnp.concatenate([jnp.broadcast_to((seg > 0)[:, :, None], (b, t, p)), jnp.asarray(mask, bool)], axis=2)
     return jnp.concatenate([top, bottom], axis=1)
 
+# %% ../nbs/04_model.ipynb #8462be8e
 def init_cache(config: ModelConfig, batch: int, max_len: int) -> dict:
     "Empty KV cache of `max_len` slots: k, v `[layers, batch, max_len, kv_heads, head_dim]` plus key segments, prefix flags, tokens."
     shape = (config.n_layers, batch, max_len, config.n_kv_heads, config.head_dim)
@@ -304,6 +309,7 @@ def init_cache(config: ModelConfig, batch: int, max_len: int) -> dict:
             "tokens": jnp.zeros((batch, max_len), jnp.int32),
             "index": jnp.zeros((), jnp.int32)}
 
+# %% ../nbs/04_model.ipynb #83578d44
 class Transformer(nnx.Module):
     "Llama-family decoder-only LM: `model(tokens [b, t], ...) -> f32 logits [b, t, vocab]`."
     def __init__(self, config: ModelConfig, rngs: nnx.Rngs | None = None):
