@@ -16,6 +16,7 @@ from .catalog import (
 from .templates import TEMPLATES, TemplateError, example_fields, has_options, mock_labels, parse_pattern, render
 from . import mini, prompts  # noqa: F401  importing them registers FLAN's templates and the FLAN-mini collection
 from . import metrics
+from .flan2022 import MIXED, Rendered, options_style, render_styled, style_for
 from .vocab import byte_vocab
 
 # %% auto #0
@@ -33,9 +34,10 @@ MAX_FEWSHOT_INPUT_TOKENS = 960  # the paper: 1024 input tokens minus 64 for the 
 _FMT_TAG = {"instructions": "", "no_template": "notemplate", "dataset_name": "dsname"}
 
 def task_name(dataset: str, template: int | None = None, shots: int = 0, scoring: bool = False, *,
-              fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES) -> str:
+              fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, style: str = "") -> str:
     "The seqio name of one task variant of a catalog dataset (checked: a bad combination raises)."
     spec = get_dataset(dataset)
+    style = "" if style == "flan" else style          # FLAN 2021's OPTIONS block is the default style, named by none
     if fmt not in FORMATS: raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
     if shots not in SHOTS: raise ValueError(f"shots must be one of {SHOTS}, got {shots!r}")
     parts = ["flan", dataset]
@@ -51,7 +53,12 @@ def task_name(dataset: str, template: int | None = None, shots: int = 0, scoring
         parts.append(f"t{template}")
     if scoring and spec.kind != "classification": raise ValueError(f"{dataset} is a generation task: it has no scoring variant")
     if not options and spec.kind != "classification": raise ValueError(f"{dataset} has no OPTIONS to leave out")
-    parts += [t for t in (_FMT_TAG[fmt], "" if options else "noopts", f"{shots}shot" if shots else "",
+    if style:
+        if style != MIXED: options_style(style)       # an unknown style stops here, naming the known ones
+        if spec.kind != "classification": raise ValueError(f"{dataset} is a generation task: it has no options to style")
+        if not options: raise ValueError(f"style {style!r} shows the options, but options=False leaves them out")
+        if fmt != "instructions": raise ValueError(f"style {style!r} needs fmt 'instructions' (fmt {fmt!r} shows no options)")
+    parts += [t for t in (_FMT_TAG[fmt], "" if options else "noopts", f"style_{style}" if style else "", f"{shots}shot" if shots else "",
                           "scoring" if scoring else "") if t]
     return ".".join(parts)
 
@@ -66,12 +73,13 @@ class TaskKey:
     fmt: str = "instructions"
     options: bool = True
     n_templates: int = N_TEMPLATES
+    style: str = ""                # the options style ('' FLAN 2021's; a `flan2022.OPTIONS_STYLES` name, or 'mixed')
 
     @property
     def name(self) -> str:
         "Its seqio name (`task_name`, which checks the combination)."
         return task_name(self.dataset, self.template, self.shots, self.scoring, fmt=self.fmt, options=self.options,
-                         n_templates=self.n_templates)
+                         n_templates=self.n_templates, style=self.style)
 
 _KEYS: dict[str, TaskKey] = {}   # filled by `task` as it registers
 
@@ -92,9 +100,12 @@ def raw_inputs(name: str, fields: dict) -> str:
     used = [n for _, n in parse_pattern(TEMPLATES[name][0].inputs) if n is not None]
     return "\n".join(dict.fromkeys(fields[n] for n in used if fields.get(n)))
 
-def render_format(name: str, example: dict, template: int, fmt: str = "instructions", options: bool = True) -> tuple[str, str]:
-    "`(inputs, targets)` of one example in one of the `FORMATS`."
-    if fmt == "instructions": return render(name, example, template, options=options)
+def render_format(name: str, example: dict, template: int, fmt: str = "instructions", options: bool = True,
+                  style: str | None = "flan") -> tuple[str, str]:
+    "`(inputs, targets)` of one example in one of the `FORMATS` (instructions: its options in `style`, None for none)."
+    if fmt == "instructions":
+        r = render_styled(name, example, template, style if options else None)
+        return r.inputs, r.targets
     f = example_fields(name, example)
     if f is None: raise TemplateError(f"{name}: this example is filtered out by the dataset's field function")
     raw = raw_inputs(name, f)
@@ -106,7 +117,8 @@ _STRING = tf.TensorSpec((), tf.string)
 _INT = tf.TensorSpec((), tf.int32)
 OUTPUT_SIGNATURE = {"inputs": _STRING, "targets": _STRING, "idx": _INT, "template": _INT,
                     "references": tf.TensorSpec((None,), tf.string), "score": tf.TensorSpec((), tf.float32),
-                    "group": _STRING, "exemplar_ids": tf.TensorSpec((None,), tf.int32)}
+                    "group": _STRING, "exemplar_ids": tf.TensorSpec((None,), tf.int32),
+                    "options_style": _STRING, "shots": _INT}
 SCORING_SIGNATURE = {**OUTPUT_SIGNATURE, "is_correct": tf.TensorSpec((), tf.bool), "option": _INT}
 FEWSHOT_POOL = 256        # exemplars are drawn from the first 256 usable training examples
 EXEMPLAR_SEPARATOR = "\n\n\n"
@@ -152,9 +164,22 @@ def _read_options() -> tf.data.Options:
 
 _READ_OPTIONS = _read_options()
 
+def _shown_style(style: str, options: bool, fmt: str, pos: int, name: str, seed: int, fields: dict) -> str | None:
+    "The options style example `pos` shows: None without options, else the task's style (drawn per example if mixed)."
+    if not options or fmt != "instructions": return None
+    if style == MIXED: return style_for(pos, name, seed, len(fields.get("options") or ()))
+    return style or "flan"
+
+def _rendered(name: str, raw: dict, fields: dict, t: int, fmt: str, shown: str | None) -> Rendered:
+    "One example as a `flan2022.Rendered`: text, and the options' targets in the form shown (what scoring scores)."
+    if fmt == "instructions": return render_styled(name, raw, t, shown)
+    inputs, targets = render_format(name, raw, t, fmt)
+    opts = tuple(fields.get("options") or ())
+    return Rendered(inputs, targets, "", opts, opts.index(fields["answer"]) if opts else -1)
+
 def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, template: int | None, seed: int,
               fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, shots: int = 0,
-              scoring: bool = False, vocabulary=None) -> tf.data.Dataset:
+              scoring: bool = False, vocabulary=None, style: str = "") -> tf.data.Dataset:
     "Apply the field function and a template (fixed, or assigned per example) to a TFDS split."
     def examples() -> Iterator[dict]:
         raw_pool = _fewshot_pool(name, source) if shots else None
@@ -165,21 +190,24 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
                 raw = to_python(raw)
                 f = example_fields(name, raw, count_wrapped=True)   # mock data: a wrapped label counted once
                 if f is None: continue
-                inputs, targets = render_format(name, raw, t, fmt, options)
+                shown = _shown_style(style, options, fmt, pos, name, seed, f)
+                r = _rendered(name, raw, f, t, fmt, shown)
+                inputs, targets = r.inputs, r.targets
                 ids = []
                 if shots:
                     rng = np.random.default_rng([seed, zlib.crc32(name.encode()), pos])
-                    pool = [(p, "\n".join(render_format(name, r, t, fmt, options))) for p, r in raw_pool]
+                    pool = [(p, "\n".join(render_format(name, e, t, fmt, options, shown))) for p, e in raw_pool]
                     inputs, ids = fewshot_prompt(inputs, pool, shots, rng, count if vocabulary is not None else None,
                                                  exclude=pos if template is None else None)  # training: not itself
             except TemplateError as e:                      # `numpy_examples` gives it to the user as itself
                 raise TemplateError(f"{e} (template {t}, example {pos})") from None
             refs = [str(r) for r in f.get("references") or [targets]]
             out = {"inputs": inputs, "targets": targets, "idx": pos, "template": t, "references": refs,
-                   "score": _score(f), "group": _group(raw, pos), "exemplar_ids": np.asarray(ids, np.int32)}
+                   "score": _score(f), "group": _group(raw, pos), "exemplar_ids": np.asarray(ids, np.int32),
+                   "options_style": r.style, "shots": len(ids)}
             if not scoring: yield out; continue
-            for j, o in enumerate(f["options"]):
-                yield {**out, "targets": o, "is_correct": o == f["answer"], "option": j}
+            for j, o in enumerate(r.option_targets):       # each option's target in the form shown: what is scored
+                yield {**out, "targets": o, "is_correct": j == r.answer, "option": j}
     return tf.data.Dataset.from_generator(examples, output_signature=SCORING_SIGNATURE if scoring else OUTPUT_SIGNATURE)
 
 _WRAPPED = re.compile(r"flan_nb\.templates\.TemplateError: ([^\n]+)")
@@ -291,16 +319,18 @@ def data_source(dataset: str) -> seqio.DataSource:
 GENERATED_SHUFFLE_BUFFER = 128  # generated examples come in random order: a small buffer, so a mixture starts fast
 
 def task(dataset: str, template: int | None = None, shots: int = 0, scoring: bool = False, *,
-         fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES) -> seqio.Task:
+         fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, style: str = "") -> seqio.Task:
     "The registered seqio Task of one variant (registered on first use)."
-    key = TaskKey(dataset, template, shots, scoring, fmt, options, n_templates)
+    style = "" if style == "flan" else style
+    key = TaskKey(dataset, template, shots, scoring, fmt, options, n_templates, style)
     name = key.name
     _KEYS[name] = key
     if name in seqio.TaskRegistry.names(): return seqio.TaskRegistry.get(name)
     source, vocab = data_source(dataset), vocabulary()
     def prep(ds):  # a closure, so that seqio passes it nothing but the dataset
         return templated(ds, name=dataset, source=source, template=template, seed=_CONFIG["seed"], fmt=fmt,
-                         options=options, n_templates=n_templates, shots=shots, scoring=scoring, vocabulary=vocab)
+                         options=options, n_templates=n_templates, shots=shots, scoring=scoring, vocabulary=vocab,
+                         style=style)
     evaluating = template is not None and not scoring
     return seqio.TaskRegistry.add(
         name, source=source, output_features=output_features(vocab),
