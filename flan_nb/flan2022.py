@@ -11,8 +11,9 @@ from .catalog import get_dataset
 from .templates import TEMPLATES, TemplateError, example_fields, has_options, render
 
 # %% auto #0
-__all__ = ['MARKERS', 'LETTERS', 'OPTIONS_STYLES', 'MIXED', 'OptionsStyle', 'options_style', 'style_for', 'Rendered',
-           'render_styled']
+__all__ = ['MARKERS', 'LETTERS', 'OPTIONS_STYLES', 'MIXED', 'SETTINGS', 'PROMPT_MIXES', 'OptionsStyle', 'options_style',
+           'style_for', 'Rendered', 'render_styled', 'PromptMix', 'prompt_mix', 'register_prompt_mix', 'PromptSetting',
+           'setting_for', 'example_key', 'draw_exemplars', 'budgeted_prompt', 'prompt_kind', 'prompt_kinds']
 
 # %% ../nbs/01o_flan2022.ipynb #66abef09
 MARKERS = ("-", "*", "", "(A)", "A.", "A)", "1.", "1)")
@@ -114,3 +115,108 @@ def render_styled(name: str, example: Mapping, template: int, style: str | None 
     s = OPTIONS_STYLES[style]
     scored = s.targets(opts)
     return Rendered(f"{inputs}\n\n{s.block(opts)}", scored[answer], style, tuple(scored), answer)
+
+# %% ../nbs/01o_flan2022.ipynb #ae9d3a9c
+SETTINGS = ("zero_options", "zero_plain", "few_options", "few_plain")   # the four prompt settings, in `PromptMix` order
+
+@dataclasses.dataclass(frozen=True)
+class PromptMix:
+    "Shares of the four prompt settings, the exemplar cap and token budget of few-shot prompts, the options styles."
+    name: str
+    zero_options: float = 0.25
+    zero_plain: float = 0.25
+    few_options: float = 0.25
+    few_plain: float = 0.25
+    max_shots: int = 5
+    max_tokens: int = 960          # few-shot inputs are cut to this many tokens by dropping exemplars
+    styles: tuple[str, ...] = ()   # options styles drawn from ((): every one of OPTIONS_STYLES)
+    same_template: bool = True     # exemplars in the query's template (False: each in its own stream template)
+
+    def __post_init__(self):
+        where = f"prompt mix {self.name!r}"
+        if not (isinstance(self.name, str) and self.name.isidentifier()):
+            raise ValueError(f"{where}: the name must be letters, digits and underscores (it goes into task names)")
+        shares = self.shares
+        if any(not s >= 0 for s in shares) or sum(shares) <= 0:
+            raise ValueError(f"{where}: the shares {dict(zip(SETTINGS, shares))} must be >= 0 and not all 0")
+        if self.max_shots < 1: raise ValueError(f"{where}: max_shots must be >= 1, got {self.max_shots}")
+        if self.max_tokens < 1: raise ValueError(f"{where}: max_tokens must be >= 1, got {self.max_tokens}")
+        object.__setattr__(self, "styles", tuple(self.styles))
+        for s in self.styles: options_style(s)
+
+    @property
+    def shares(self) -> tuple[float, float, float, float]:
+        "The shares of `SETTINGS`, in order (not normalised)."
+        return (self.zero_options, self.zero_plain, self.few_options, self.few_plain)
+
+PROMPT_MIXES: dict[str, PromptMix] = {m.name: m for m in (
+    PromptMix("zero_shot", 1, 0, 0, 0, styles=("flan",)),   # FLAN 2021: zero-shot, FLAN's OPTIONS block
+    PromptMix("flan2022"),                                  # a quarter each, every style
+    PromptMix("zero_mixed", 0.5, 0.5, 0, 0),                # zero-shot only, options shown or not
+    PromptMix("few_shot", 0, 0, 0.5, 0.5),                  # few-shot only
+)}
+
+def prompt_mix(name: str) -> PromptMix:
+    "The registered prompt mix `name` (one line naming the known ones otherwise)."
+    if name not in PROMPT_MIXES:
+        raise ValueError(f"unknown prompt mix {name!r}; known mixes: {', '.join(PROMPT_MIXES)} (add one with register_prompt_mix)")
+    return PROMPT_MIXES[name]
+
+def register_prompt_mix(mix: PromptMix) -> str:
+    "Add `mix` under its name (a different mix under a taken name is refused); its name."
+    old = PROMPT_MIXES.get(mix.name)
+    if old is not None and old != mix: raise ValueError(f"another prompt mix is registered as {mix.name!r}: {old}")
+    PROMPT_MIXES[mix.name] = mix
+    return mix.name
+
+# %% ../nbs/01o_flan2022.ipynb #314279ec
+@dataclasses.dataclass(frozen=True)
+class PromptSetting:
+    "The prompt setting one training example is drawn into: exemplars asked for (0: zero-shot) and options shown or not."
+    shots: int
+    options: bool
+
+def setting_for(position: int, dataset: str, seed: int, mix: PromptMix) -> PromptSetting:
+    "The setting of the training example at `position` of `dataset`'s stream under `mix`."
+    rng = np.random.default_rng([seed, zlib.crc32(dataset.encode()), int(position), 2023])
+    p = np.asarray(mix.shares, float)
+    j = int(rng.choice(4, p=p / p.sum()))
+    few = j >= 2
+    return PromptSetting(int(rng.integers(1, mix.max_shots + 1)) if few else 0, j in (0, 2))
+
+# %% ../nbs/01o_flan2022.ipynb #a409f999
+def example_key(fields: Mapping) -> tuple:
+    "What identifies an example for exemplar exclusion: its text fields (two examples with the same ones are the same)."
+    return tuple(sorted((k, v) for k, v in fields.items() if isinstance(v, str)))
+
+def draw_exemplars(rng: np.random.Generator, pool: Sequence[tuple[int, tuple]], k: int, position: int,
+                   key: tuple) -> list[int]:
+    """Indices into `pool` ((train position, `example_key`) pairs) of up to `k` distinct exemplars for the example at
+    `position` whose key is `key`: never it, by position or by key."""
+    allowed = [i for i, (p, kk) in enumerate(pool) if p != position and kk != key]
+    if not allowed: return []
+    return [allowed[i] for i in rng.choice(len(allowed), size=min(k, len(allowed)), replace=False)]
+
+def budgeted_prompt(query: str, exemplars: Sequence[tuple[int, str]], n_tokens, max_tokens: int,
+                    separator: str = "\n\n\n") -> tuple[str, list[int]]:
+    "`query` after the `exemplars` ((id, text) pairs), dropped from the front until it fits `max_tokens`; and their ids."
+    picked = list(exemplars)
+    while True:
+        prompt = separator.join([t for _, t in picked] + [query])
+        if not picked or n_tokens(prompt) <= max_tokens: return prompt, [i for i, _ in picked]
+        picked = picked[1:]
+
+# %% ../nbs/01o_flan2022.ipynb #38572526
+def prompt_kind(dataset: str, row: Mapping) -> dict:
+    "The form of one task row's prompt: template, turned around or not, zero- or few-shot, and options style."
+    def text(v): return v.decode() if isinstance(v, bytes) else str(v)
+    t = int(row["template"])
+    return {"dataset": dataset, "template": t, "turned_around": TEMPLATES[dataset][t].turned_around,
+            "setting": "few-shot" if int(row["shots"]) else "zero-shot", "shots": int(row["shots"]),
+            "options_style": text(row["options_style"]) or "(none)"}
+
+def prompt_kinds(dataset: str, rows: Sequence[Mapping]):
+    "How many of `rows` (one task's) have each prompt form: a DataFrame with a `rows` count per form."
+    import pandas as pd
+    df = pd.DataFrame([prompt_kind(dataset, r) for r in rows])
+    return df.groupby(["setting", "options_style", "turned_around"]).size().rename("rows").reset_index()

@@ -16,7 +16,9 @@ from .catalog import (
 from .templates import TEMPLATES, TemplateError, example_fields, has_options, mock_labels, parse_pattern, render
 from . import mini, prompts  # noqa: F401  importing them registers FLAN's templates and the FLAN-mini collection
 from . import metrics
-from .flan2022 import MIXED, Rendered, options_style, render_styled, style_for
+from flan_nb.flan2022 import (
+    MIXED, Rendered, budgeted_prompt, draw_exemplars, example_key, options_style, prompt_mix, render_styled, setting_for,
+    style_for)
 from .vocab import byte_vocab
 
 # %% auto #0
@@ -34,7 +36,8 @@ MAX_FEWSHOT_INPUT_TOKENS = 960  # the paper: 1024 input tokens minus 64 for the 
 _FMT_TAG = {"instructions": "", "no_template": "notemplate", "dataset_name": "dsname"}
 
 def task_name(dataset: str, template: int | None = None, shots: int = 0, scoring: bool = False, *,
-              fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, style: str = "") -> str:
+              fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, style: str = "",
+              mix: str = "") -> str:
     "The seqio name of one task variant of a catalog dataset (checked: a bad combination raises)."
     spec = get_dataset(dataset)
     style = "" if style == "flan" else style          # FLAN 2021's OPTIONS block is the default style, named by none
@@ -58,7 +61,13 @@ def task_name(dataset: str, template: int | None = None, shots: int = 0, scoring
         if spec.kind != "classification": raise ValueError(f"{dataset} is a generation task: it has no options to style")
         if not options: raise ValueError(f"style {style!r} shows the options, but options=False leaves them out")
         if fmt != "instructions": raise ValueError(f"style {style!r} needs fmt 'instructions' (fmt {fmt!r} shows no options)")
-    parts += [t for t in (_FMT_TAG[fmt], "" if options else "noopts", f"style_{style}" if style else "", f"{shots}shot" if shots else "",
+    if mix:
+        prompt_mix(mix)                                   # an unknown mix stops here, naming the known ones
+        if template is not None: raise ValueError(f"prompt mix {mix!r} makes training tasks: leave template None")
+        if shots or style or not options or fmt != "instructions":
+            raise ValueError(f"prompt mix {mix!r} chooses shots, options and their style per example: "
+                             "leave shots, style, options and fmt at their defaults")
+    parts += [t for t in (_FMT_TAG[fmt], "" if options else "noopts", f"style_{style}" if style else "", f"mix_{mix}" if mix else "", f"{shots}shot" if shots else "",
                           "scoring" if scoring else "") if t]
     return ".".join(parts)
 
@@ -74,12 +83,13 @@ class TaskKey:
     options: bool = True
     n_templates: int = N_TEMPLATES
     style: str = ""                # the options style ('' FLAN 2021's; a `flan2022.OPTIONS_STYLES` name, or 'mixed')
+    mix: str = ""                  # a `flan2022.PROMPT_MIXES` name: the prompt setting drawn per training example
 
     @property
     def name(self) -> str:
         "Its seqio name (`task_name`, which checks the combination)."
         return task_name(self.dataset, self.template, self.shots, self.scoring, fmt=self.fmt, options=self.options,
-                         n_templates=self.n_templates, style=self.style)
+                         n_templates=self.n_templates, style=self.style, mix=self.mix)
 
 _KEYS: dict[str, TaskKey] = {}   # filled by `task` as it registers
 
@@ -118,7 +128,7 @@ _INT = tf.TensorSpec((), tf.int32)
 OUTPUT_SIGNATURE = {"inputs": _STRING, "targets": _STRING, "idx": _INT, "template": _INT,
                     "references": tf.TensorSpec((None,), tf.string), "score": tf.TensorSpec((), tf.float32),
                     "group": _STRING, "exemplar_ids": tf.TensorSpec((None,), tf.int32),
-                    "options_style": _STRING, "shots": _INT}
+                    "options_style": _STRING, "shots": _INT, "turned_around": tf.TensorSpec((), tf.bool)}
 SCORING_SIGNATURE = {**OUTPUT_SIGNATURE, "is_correct": tf.TensorSpec((), tf.bool), "option": _INT}
 FEWSHOT_POOL = 256        # exemplars are drawn from the first 256 usable training examples
 EXEMPLAR_SEPARATOR = "\n\n\n"
@@ -170,6 +180,23 @@ def _shown_style(style: str, options: bool, fmt: str, pos: int, name: str, seed:
     if style == MIXED: return style_for(pos, name, seed, len(fields.get("options") or ()))
     return style or "flan"
 
+def _mixed(name, raw, fields, pos, t, seed, mixing, raw_pool, keyed, count, n_templates) -> tuple[Rendered, list[int]]:
+    """One training example in the prompt setting `mixing` draws for it: the query (its options in a style drawn from the
+    mix's, or none), after the exemplars drawn for it (never itself), cut to the token budget; and their positions."""
+    setting = setting_for(pos, name, seed, mixing)
+    shown = style_for(pos, name, seed, len(fields.get("options") or ()), mixing.styles) if setting.options else None
+    r = render_styled(name, raw, t, shown)
+    if not setting.shots: return r, []
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode()), pos, 1])
+    exemplars = []
+    for i in draw_exemplars(rng, keyed, setting.shots, pos, example_key(fields)):
+        p, e = raw_pool[i]
+        te = t if mixing.same_template else template_for(p, name, seed, n_templates)
+        er = render_styled(name, e, te, shown)                     # in the query's options style
+        exemplars.append((p, f"{er.inputs}\n{er.targets}"))
+    inputs, ids = budgeted_prompt(r.inputs, exemplars, count, mixing.max_tokens, EXEMPLAR_SEPARATOR)
+    return dataclasses.replace(r, inputs=inputs), ids
+
 def _rendered(name: str, raw: dict, fields: dict, t: int, fmt: str, shown: str | None) -> Rendered:
     "One example as a `flan2022.Rendered`: text, and the options' targets in the form shown (what scoring scores)."
     if fmt == "instructions": return render_styled(name, raw, t, shown)
@@ -179,10 +206,15 @@ def _rendered(name: str, raw: dict, fields: dict, t: int, fmt: str, shown: str |
 
 def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, template: int | None, seed: int,
               fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, shots: int = 0,
-              scoring: bool = False, vocabulary=None, style: str = "") -> tf.data.Dataset:
+              scoring: bool = False, vocabulary=None, style: str = "", mix: str = "") -> tf.data.Dataset:
     "Apply the field function and a template (fixed, or assigned per example) to a TFDS split."
+    mixing = prompt_mix(mix) if mix else None
+    if mixing is not None and vocabulary is None:
+        raise ValueError(f"prompt mix {mix!r}: few-shot prompts are cut to a token budget; pass the vocabulary")
     def examples() -> Iterator[dict]:
-        raw_pool = _fewshot_pool(name, source) if shots else None
+        fewshot = shots or (mixing is not None and (mixing.few_options or mixing.few_plain))
+        raw_pool = _fewshot_pool(name, source) if fewshot else None
+        keyed = [(p, example_key(example_fields(name, e))) for p, e in raw_pool] if mixing and raw_pool else None
         count = lambda s: len(vocabulary.encode(s))
         for pos, raw in enumerate(tfds.as_numpy(ds.with_options(_READ_OPTIONS))):
             t = template_for(pos, name, seed, n_templates) if template is None else template
@@ -190,11 +222,16 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
                 raw = to_python(raw)
                 f = example_fields(name, raw, count_wrapped=True)   # mock data: a wrapped label counted once
                 if f is None: continue
-                shown = _shown_style(style, options, fmt, pos, name, seed, f)
-                r = _rendered(name, raw, f, t, fmt, shown)
-                inputs, targets = r.inputs, r.targets
-                ids = []
-                if shots:
+                if mixing is not None:
+                    r, ids = _mixed(name, raw, f, pos, t, seed, mixing, raw_pool, keyed, count, n_templates)
+                    inputs, targets = r.inputs, r.targets
+                    shots_here = 0                              # the prompt is made: no fixed-shot exemplars
+                else:
+                    shown = _shown_style(style, options, fmt, pos, name, seed, f)
+                    r = _rendered(name, raw, f, t, fmt, shown)
+                    inputs, targets = r.inputs, r.targets
+                    ids, shots_here = [], shots
+                if shots_here:
                     rng = np.random.default_rng([seed, zlib.crc32(name.encode()), pos])
                     pool = [(p, "\n".join(render_format(name, e, t, fmt, options, shown))) for p, e in raw_pool]
                     inputs, ids = fewshot_prompt(inputs, pool, shots, rng, count if vocabulary is not None else None,
@@ -204,7 +241,7 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
             refs = [str(r) for r in f.get("references") or [targets]]
             out = {"inputs": inputs, "targets": targets, "idx": pos, "template": t, "references": refs,
                    "score": _score(f), "group": _group(raw, pos), "exemplar_ids": np.asarray(ids, np.int32),
-                   "options_style": r.style, "shots": len(ids)}
+                   "options_style": r.style, "shots": len(ids), "turned_around": TEMPLATES[name][t].turned_around}
             if not scoring: yield out; continue
             for j, o in enumerate(r.option_targets):       # each option's target in the form shown: what is scored
                 yield {**out, "targets": o, "is_correct": j == r.answer, "option": j}
@@ -319,10 +356,11 @@ def data_source(dataset: str) -> seqio.DataSource:
 GENERATED_SHUFFLE_BUFFER = 128  # generated examples come in random order: a small buffer, so a mixture starts fast
 
 def task(dataset: str, template: int | None = None, shots: int = 0, scoring: bool = False, *,
-         fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, style: str = "") -> seqio.Task:
+         fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, style: str = "",
+         mix: str = "") -> seqio.Task:
     "The registered seqio Task of one variant (registered on first use)."
     style = "" if style == "flan" else style
-    key = TaskKey(dataset, template, shots, scoring, fmt, options, n_templates, style)
+    key = TaskKey(dataset, template, shots, scoring, fmt, options, n_templates, style, mix)
     name = key.name
     _KEYS[name] = key
     if name in seqio.TaskRegistry.names(): return seqio.TaskRegistry.get(name)
@@ -330,7 +368,7 @@ def task(dataset: str, template: int | None = None, shots: int = 0, scoring: boo
     def prep(ds):  # a closure, so that seqio passes it nothing but the dataset
         return templated(ds, name=dataset, source=source, template=template, seed=_CONFIG["seed"], fmt=fmt,
                          options=options, n_templates=n_templates, shots=shots, scoring=scoring, vocabulary=vocab,
-                         style=style)
+                         style=style, mix=mix)
     evaluating = template is not None and not scoring
     return seqio.TaskRegistry.add(
         name, source=source, output_features=output_features(vocab),
