@@ -5,17 +5,32 @@
 # %% ../nbs/09_demo.ipynb #12f160fd
 from __future__ import annotations
 import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
-import json, os, shutil, sys, time
+import json, os, resource, shutil, sys, time
+from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 import numpy as np
 import pandas as pd
+import jax.numpy as jnp
 import ml_collections
 import seqio
 import tensorflow as tf
+from . import mini
+from .catalog import get_cluster, get_dataset
+from .checkpointing import model_and_vocab, restore_model
+from .config import default_config
+from .evaluation import ScoreRequest, evaluate, evaluate_heldout, predict, score_requests
+from .headroom import example_table
+from .inputs import batches, decoder_rows, place
 from .metrics import stratified_bootstrap
+from .mini.collection import _world
 from .mixtures import heldout_split
+from .step import token_losses
+from .tasks import output_features
+from .trainer import train
 
 # %% auto #0
 __all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'headroom_table', 'copy_probe',
@@ -60,8 +75,6 @@ PRETRAIN_TASK = "mini.corpus"
 def pretrain_task(vocab: seqio.Vocabulary, world_seed: int = 0, reading_docs: int = 250) -> str:
     """Register (again) the language-modelling task over the FLAN-mini corpus of world `world_seed` with
     `reading_docs` question-and-answer passages; its name."""
-    from flan_nb import mini
-    from flan_nb.tasks import output_features
     docs = mini.corpus(mini.make_world(world_seed), n_reading=reading_docs)
     if not docs: raise ValueError("the FLAN-mini corpus is empty")
     def dataset_fn(split, shuffle_files, seed=None):
@@ -74,7 +87,6 @@ def pretrain_task(vocab: seqio.Vocabulary, world_seed: int = 0, reading_docs: in
 
 # %% ../nbs/09_demo.ipynb #21d37363
 def _trainer_config(c, workdir: Path, vocab_spec: str, phase: str, **data) -> ml_collections.ConfigDict:
-    from flan_nb.config import default_config
     p = c[phase]
     t = default_config()
     t.workdir, t.seed = str(workdir), c.seed
@@ -111,8 +123,6 @@ def run_configs(c: ml_collections.ConfigDict, vocab_spec: str) -> dict[str, ml_c
 def _correct(res, majority: bool = False) -> dict[tuple[str, int], dict[int, float]]:
     """(dataset, template) -> {example idx: 1.0 if right}, for the test split of classification datasets; with
     `majority`, right means the target is the (dataset, template)'s most common target: the constant-answer baseline."""
-    from collections import Counter
-    from flan_nb.catalog import get_dataset
     out, targets = {}, {}
     for p in res.predictions:
         if p["split"] != res.settings["split"] or get_dataset(p["dataset"]).kind != "classification": continue
@@ -155,7 +165,6 @@ def headroom_table(results: dict, seed: int = 0) -> pd.DataFrame:
     dataset ("all") and per phenomenon: the number of examples evaluated, chance, the floor, the word-matching
     shortcut, the skill ceiling (`flan_nb.headroom`, on the same examples) and each run's accuracy (%, each example's
     mean over templates)."""
-    from flan_nb.headroom import example_table
     right = {}
     for run, res in results.items():
         for (d, _), by_idx in _correct(res).items():
@@ -180,8 +189,6 @@ def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0, min_length: 
     after (`second`); `gain = first - second` is about 0 for a model that cannot copy from its context. Each row has
     its own length, from `min_length` (default `length // 2`) to `length`, so that looking back a fixed distance
     gains nothing: only copying by content does."""
-    import jax.numpy as jnp
-    from flan_nb.step import token_losses
     lo = length // 2 if min_length is None else min_length
     if not 2 <= lo <= length: raise ValueError(f"min_length must be from 2 to length={length}, got {lo}")
     if 2 * length > model.config.max_seq_len: raise ValueError(f"2 * length = {2 * length} exceeds the model's max_seq_len {model.config.max_seq_len}")
@@ -195,14 +202,13 @@ def copy_probe(model, n: int = 16, length: int = 32, seed: int = 0, min_length: 
     f, s = float((nll * first).sum() / first.sum()), float((nll * second).sum() / second.sum())
     return {"first": f, "second": s, "gain": f - s}
 
+# %% ../nbs/09_demo.ipynb #2ba1c2a8
 def skill_batches(c: ml_collections.ConfigDict, cfg: ml_collections.ConfigDict, phase: str = "pretrain"):
     """A run's batches (`cfg`'s configured data: the corpus for the base, the tuning mixture for the tuned runs) with
     the first `c[phase].copy_rows` rows of each replaced by `repeat_rows`, which keep the copying the warm-up taught,
     and the next `c[phase].seen_rows` by `seen_rows`, which teach telling whether a word came earlier. In tuning, the
     same rows keep both skills from being lost (their loss is averaged with the examples'). Lazy: the trainer has set
     up the vocabulary by the first batch."""
-    from flan_nb.checkpointing import model_and_vocab
-    from flan_nb.inputs import batches
     p, k, m = c[phase], int(c[phase].get("copy_rows", 0)), int(c[phase].get("seen_rows", 0))
     if not (0 <= k and 0 <= m and k + m <= p.batch_size):
         raise ValueError(f"{phase}.copy_rows + {phase}.seen_rows must be from 0 to {phase}.batch_size={p.batch_size}, got {k} + {m}")
@@ -225,6 +231,7 @@ def _one_piece(vocab, word: str, where: str) -> int:
     if len(ids) != 1: raise ValueError(f"{where}: {word!r} is {len(ids)} pieces in this vocabulary, not one; pick a word it spells as one piece")
     return ids[0]
 
+# %% ../nbs/09_demo.ipynb #36344511
 def seen_rows(rows: int, length: int, pool: int, vocab_size: int, flags: tuple[int, int], seed: int = 0):
     """Endless decoder batches (numpy) whose rows are `length // 2` random tokens from a pool of `pool`, each followed
     by `flags[0]` ("new": not earlier in the row) or `flags[1]` ("again": said earlier), with the loss on the flags
@@ -232,7 +239,6 @@ def seen_rows(rows: int, length: int, pool: int, vocab_size: int, flags: tuple[i
     (is the claimed value among the passage's words?) that the corpus alone does not teach (bench/trials/RESULTS.md §9-§11)."""
     if not 2 <= pool <= vocab_size - 3 - len(set(flags)): raise ValueError(f"pool must be from 2 to the {vocab_size - 3 - len(set(flags))} ids that are not flags, got {pool}")
     if length < 2: raise ValueError(f"length must be at least 2, got {length}")
-    from flan_nb.inputs import decoder_rows, place
     ids = np.setdiff1d(np.arange(3, vocab_size), flags)
     rng = np.random.default_rng(seed)
     while True:
@@ -249,7 +255,6 @@ def seen_probe(model, flags: tuple[int, int], n: int = 32, pool: int = 80, lengt
     """Accuracy (%) at `seen_rows`' task on `n` fresh rows: after each token, is `flags[1]` ("again") more likely than
     `flags[0]` ("new") exactly when the token occurred earlier in the row? `constant` is the score of always answering
     the more common flag; `again` the accuracy on the tokens that did occur earlier."""
-    import jax.numpy as jnp
     b = next(seen_rows(n, length, pool, model.config.vocab_size, flags, seed + 1000))
     w = b["decoder_loss_weights"].astype(bool)
     logits = np.asarray(model(jnp.asarray(b["decoder_input_tokens"])))
@@ -259,12 +264,12 @@ def seen_probe(model, flags: tuple[int, int], n: int = 32, pool: int = 80, lengt
     return {"accuracy": 100 * float(right.mean()), "constant": 100 * float(max(truth[w].mean(), 1 - truth[w].mean())),
             "again": 100 * float(right[truth[w]].mean())}
 
+# %% ../nbs/09_demo.ipynb #cdb075b2
 def repeat_rows(rows: int, length: int, shortest: int, longest: int, vocab_size: int, seed: int = 0):
     """Endless packed decoder batches (numpy, for `train(cfg, data=...)`) of random tokens said twice, each `shortest`
     to `longest` tokens long: one length teaches looking back a fixed distance, a range copying by content."""
     if not 1 <= shortest <= longest or 2 * longest > length:
         raise ValueError(f"need 1 <= shortest <= longest and 2 * longest <= length; got {shortest}, {longest}, {length}")
-    from flan_nb.inputs import decoder_rows, place
     rng = np.random.default_rng(seed)
     while True:
         b = decoder_rows(rows, length)
@@ -275,12 +280,10 @@ def repeat_rows(rows: int, length: int, shortest: int, longest: int, vocab_size:
                 at, seg = place(b, r, at, seg, np.tile(rng.integers(3, vocab_size, h), 2)), seg + 1
         yield b
 
+# %% ../nbs/09_demo.ipynb #06e58765
 def recall_probe(model, vocab, n: int = 200, seed: int = 0, world_seed: int = 0) -> dict[str, float]:
     """Accuracy (%) on `mini.recall_items` (chance 25): `in_context` (reading) and `closed_book` (what pretraining
     stored); and on `mini.reading_items` (chance 33): `reading`, answering yes, no or not clear about a passage."""
-    from flan_nb import mini
-    from flan_nb.evaluation import ScoreRequest, score_requests, predict
-    from flan_nb.mini.collection import _world
     out = {}
     world = _world(world_seed)
     for kind, items in (mini.recall_items(world, n, seed) | {"reading": mini.reading_items(world, n, seed)}).items():
@@ -293,7 +296,6 @@ def recall_probe(model, vocab, n: int = 200, seed: int = 0, world_seed: int = 0)
 # %% ../nbs/09_demo.ipynb #77fed1b4
 def _phase(name: str, timings: dict):
     "A context manager that prints and records how long a phase took."
-    from contextlib import contextmanager
     @contextmanager
     def cm():
         print(f"\n== {name}", flush=True)
@@ -309,7 +311,6 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 def _peak_rss_mb() -> float:
     "This process's peak resident memory (MB)."
-    import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 # %% ../nbs/09_demo.ipynb #b7d1e001
@@ -319,8 +320,6 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True,
     summary that `metrics.json` holds. Finished training runs are reused: delete `c.out` to start over. `draw(results_dir,
     figures_dir)`, when given, draws the figures from the results and returns their paths (the CLI passes
     `flan_nb.figures.draw_all`, a layer above this one: per-template scores, the cluster beside the paper's and more)."""
-    from flan_nb import mini
-    from flan_nb.catalog import get_cluster
     c = ml_collections.ConfigDict((c or demo_config()).to_dict())
     get_cluster(c.heldout, "mini")
     prev_world = mini.set_world_seed(c.world_seed)    # the datasets of every phase come from the world of c.world_seed
@@ -330,7 +329,6 @@ def run_demo(c: ml_collections.ConfigDict | None = None, progress: bool = True,
 # %% ../nbs/09_demo.ipynb #b7d1e002
 def _prepare(c: ml_collections.ConfigDict, out: Path, timings: dict) -> str:
     "Write `config.json`, show the world, train (or reuse) its vocabulary and register the corpus task; the vocabulary spec."
-    from flan_nb import mini
     (out / "config.json").write_text(c.to_json_best_effort(indent=2))
     with _phase("world, datasets and vocabulary", timings):
         print(mini.describe(c.world_seed).to_string(index=False))
@@ -352,7 +350,6 @@ def _run_data(c: ml_collections.ConfigDict, name: str, cfg: ml_collections.Confi
 
 def _train_runs(c: ml_collections.ConfigDict, runs: dict, progress: bool, timings: dict):
     "Train `runs` in order (warm-up, base, tuned, no template); stop at one that was interrupted."
-    from flan_nb.trainer import train
     for name, cfg in runs.items():
         cfg.train.progress = progress
         what = {"warmup": "copying warm-up on random tokens said twice", "base": "pretraining on the corpus"}.get(
@@ -364,7 +361,6 @@ def _train_runs(c: ml_collections.ConfigDict, runs: dict, progress: bool, timing
 # %% ../nbs/09_demo.ipynb #b7d1e004
 def _evaluate_heldout(c: ml_collections.ConfigDict, runs: dict, out: Path, progress: bool, timings: dict) -> dict:
     "Each run zero-shot on the held-out cluster, written to `results/`; run name -> `EvalResults`."
-    from flan_nb.evaluation import evaluate_heldout
     (out / "results").mkdir(exist_ok=True)
     results = {}
     for name, cfg in runs.items():
@@ -382,14 +378,11 @@ def _evaluate_heldout(c: ml_collections.ConfigDict, runs: dict, out: Path, progr
 # %% ../nbs/09_demo.ipynb #b7d1e005
 def _loader(runs: dict) -> Callable:
     "run name -> its (model, vocabulary), each restored from its newest checkpoint once."
-    from functools import cache
-    from flan_nb.checkpointing import restore_model
     return cache(lambda name: restore_model(runs[name].workdir)[:2])
 
 # %% ../nbs/09_demo.ipynb #b7d1e006
 def _evaluate_seen(c: ml_collections.ConfigDict, runs: dict, load: Callable, out: Path, progress: bool, timings: dict) -> dict:
     "Each run on the seen datasets of `c.eval.seen`, written to `seen/`; run name -> `EvalResults` (empty when none is seen)."
-    from flan_nb.evaluation import evaluate
     trained = set(heldout_split(c.heldout, "mini").datasets)
     names = [d for d in c.eval.seen if d in trained]
     if not names: return {}
