@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 # %% auto #0
-__all__ = ['CLUSTER_TITLES', 'METRICS', 'KINDS', 'N_TEMPLATES', 'DATASETS', 'CLUSTERS', 'COLLECTIONS', 'FIGURE6_ORDER',
-           'FIGURE6_HELDOUT', 'SPLIT_KEYS', 'SPLIT_SIZES', 'Splits', 'DatasetSpec', 'Collection', 'register_collection',
-           'get_collection', 'generated_state', 'paper_count', 'closest', 'get_dataset', 'get_cluster',
-           'heldout_exclusions', 'to_python', 'data_dir', 'generated', 'is_on_disk', 'load_examples', 'num_examples']
+__all__ = ['CLUSTER_TITLES', 'METRICS', 'KINDS', 'N_TEMPLATES', 'DATASETS', 'CLUSTERS', 'COLLECTIONS', 'ARC_CHOICES',
+           'FIGURE6_ORDER', 'FIGURE6_HELDOUT', 'SPLIT_KEYS', 'SPLIT_SIZES', 'Splits', 'DatasetSpec', 'Collection',
+           'register_collection', 'get_collection', 'generated_state', 'paper_count', 'arc_choices', 'set_arc_choices',
+           'closest', 'get_dataset', 'get_cluster', 'heldout_exclusions', 'to_python', 'data_dir', 'generated',
+           'is_on_disk', 'load_examples', 'num_examples']
 
 # %% ../nbs/00_catalog.ipynb #05aab27d
 CLUSTER_TITLES = {
@@ -70,13 +71,15 @@ class DatasetSpec:
     kind: str                   # "classification" (rank-scored over options) or "generation"
     metrics: tuple[str, ...]
     options: tuple[str, ...] | None = None  # fixed answer options in label order; None: each example has its own
-    n_turned_around: int = 0    # the last `n_turned_around` of the 10 templates are turned around (not evaluated)
+    n_turned_around: int = 0    # the last `n_turned_around` of the 10 templates are turned around (not evaluated,
+                                # except translation's: out of English, evaluated as that direction)
     family: str = ""            # the unit the paper counts (anli_r1..r3 are one "anli")
     counted: bool = True        # counted among the paper's 62 datasets
     code_cluster: str = ""      # the task's cluster name in the original FLAN code
     manual_download: bool = False  # TFDS needs the files downloaded by hand
     notes: str = ""
     collection: str = "flan"    # "flan": the paper's TFDS datasets; other collections (e.g. "mini") are generated
+    language: str = ""          # translation: the code of the language translated into English, e.g. "fr"
 
     def __post_init__(self):
         where = f"DatasetSpec {self.name!r}"
@@ -88,6 +91,9 @@ class DatasetSpec:
         if self.options is not None and (self.kind != "classification" or len(set(self.options)) != len(self.options) or len(self.options) < 2):
             raise ValueError(f"{where}: fixed options need a classification task and at least two distinct options")
         if not 0 <= self.n_turned_around <= 3: raise ValueError(f"{where}: n_turned_around must be in 0..3")
+        if self.language and not (self.cluster == "translation" and self.n_turned_around and len(self.language) == 2):
+            raise ValueError(f"{where}: a language (two letters) needs a translation dataset whose turned-around "
+                             "templates translate out of English")
         if not isinstance(self.splits, Splits): object.__setattr__(self, "splits", Splits(*self.splits))
         if not self.family: object.__setattr__(self, "family", self.name)
 
@@ -97,8 +103,20 @@ class DatasetSpec:
     def tfds_name(self) -> str: return f"{self.builder}:{self.version}"
     @property
     def eval_templates(self) -> tuple[int, ...]:
-        "Indices of the templates that are evaluated (all but the turned-around ones)."
-        return tuple(range(N_TEMPLATES - self.n_turned_around))
+        """Indices of the templates that are evaluated: all but the turned-around ones, except a translation dataset's
+        (they translate out of English: evaluated as that direction)."""
+        return tuple(range(N_TEMPLATES if self.language else N_TEMPLATES - self.n_turned_around))
+    @property
+    def directions(self) -> dict[str, tuple[int, ...]]:
+        "The evaluated templates by direction: into English ('fr-en') and out of it ('en-fr') for translation, else {'': all}."
+        if not self.language: return {"": self.eval_templates}
+        n = N_TEMPLATES - self.n_turned_around
+        return {f"{self.language}-en": tuple(range(n)), f"en-{self.language}": tuple(range(n, N_TEMPLATES))}
+    def direction(self, template: int) -> str:
+        "The direction evaluated template `template` belongs to ('' for a dataset with one direction)."
+        for d, ts in self.directions.items():
+            if template in ts: return d
+        raise ValueError(f"{self.name}: template {template!r} is not evaluated; evaluated templates are {self.eval_templates}")
 
 # %% ../nbs/00_catalog.ipynb #1ad048d7
 _TRAIN_DEV_FROM_TRAIN = lambda test: Splits("train[:30000]", "train[-200:]", test)
@@ -205,9 +223,9 @@ _TABLE = [
     _s2t("e2e_nlg", "gem/e2e_nlg", "1.1.0", ("train[:30000]", "train[-200:]", "validation")),
     _s2t("web_nlg_en", "gem/web_nlg_en", "1.1.0", ("train[:30000]", "train[-200:]", "validation")),
     # --- Translation (8): templates 0-6 translate into English, the turned-around 7-9 out of English ---
-    _mt("para_crawl_enes", "para_crawl/enes", "1.2.0", ("train[:30000]", "train[-1200:-1000]", "train[-1000:]")),
-    _mt("wmt14_enfr", "wmt14_translate/fr-en", "1.0.0", _TRAIN_DEV_FROM_VAL),
-    *[_mt(f"wmt16_translate_{l}en", f"wmt16_translate/{l}-en", "1.0.0", _TRAIN_DEV_FROM_VAL,
+    _mt("para_crawl_enes", "para_crawl/enes", "1.2.0", ("train[:30000]", "train[-1200:-1000]", "train[-1000:]"), language="es"),
+    _mt("wmt14_enfr", "wmt14_translate/fr-en", "1.0.0", _TRAIN_DEV_FROM_VAL, language="fr"),
+    *[_mt(f"wmt16_translate_{l}en", f"wmt16_translate/{l}-en", "1.0.0", _TRAIN_DEV_FROM_VAL, language=l,
           manual_download=l in ("cs", "ru")) for l in _WMT16],  # CzEng (cs) and the Yandex corpus (ru) by hand
     # --- Summarization (11) ---
     _sum("aeslc", "aeslc", "1.0.0", ("train", "validation[-200:]", "test")),
@@ -313,6 +331,21 @@ def paper_count(cluster: str | None = None) -> int:
     "Number of datasets as the paper counts them (families once, uncounted entries left out)."
     names = CLUSTERS[cluster] if cluster else DATASETS
     return len({DATASETS[n].family for n in names if DATASETS[n].counted})
+
+# %% ../nbs/00_catalog.ipynb #3f7e9cb3
+ARC_CHOICES = 4                  # FLAN kept the ARC questions with four answer choices
+_FILTERS = {"arc_choices": ARC_CHOICES}
+
+def arc_choices() -> int | None:
+    "The number of answer choices an ARC question needs to be kept: FLAN's `ARC_CHOICES` (the default), or None (all kept)."
+    return _FILTERS["arc_choices"]
+
+def set_arc_choices(n: int | None) -> int | None:
+    "Keep only ARC questions with `n` answer choices (None: keep them all); returns the previous setting."
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 2):
+        raise ValueError(f"arc_choices must be a number of answer choices (2 or more), or None to keep every question; got {n!r}")
+    prev, _FILTERS["arc_choices"] = _FILTERS["arc_choices"], n
+    return prev
 
 # %% ../nbs/00_catalog.ipynb #2cca1f56
 def closest(name: str, known, n: int = 4) -> list[str]:

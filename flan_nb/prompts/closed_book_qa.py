@@ -4,16 +4,35 @@
 
 # %% ../../nbs/01c_prompts_closed_book_qa.ipynb #c270451d
 from __future__ import annotations
+import collections, logging, threading
+from ..catalog import arc_choices
 from ..templates import Template, register, unique_texts
+from ..templates import _MOCK_LABELS   # > 0 while TFDS mock data is read (`templates.mock_labels`)
 
 # %% auto #0
-__all__ = ['ARC_TEMPLATES', 'ARC_SAMPLE', 'NATURAL_QUESTIONS_TEMPLATES', 'NATURAL_QUESTIONS_SAMPLE', 'TRIVIA_QA_TEMPLATES',
-           'TRIVIA_QA_SAMPLE', 'arc_fields', 'natural_questions_fields', 'trivia_qa_fields']
+__all__ = ['ARC_DROPPED', 'log', 'ARC_TEMPLATES', 'ARC_SAMPLE', 'NATURAL_QUESTIONS_TEMPLATES', 'NATURAL_QUESTIONS_SAMPLE',
+           'TRIVIA_QA_TEMPLATES', 'TRIVIA_QA_SAMPLE', 'arc_fields', 'natural_questions_fields', 'trivia_qa_fields']
 
 # %% ../../nbs/01c_prompts_closed_book_qa.ipynb #77e1a8ef
+ARC_DROPPED: collections.Counter = collections.Counter()   # number of answer choices -> ARC questions dropped
+_DROP_LOCK = threading.Lock()                              # field functions run in tf.data's threads
+log = logging.getLogger(__name__)
+
+def _drop(n_choices: int) -> None:
+    with _DROP_LOCK:
+        first = not ARC_DROPPED
+        ARC_DROPPED[n_choices] += 1
+    if first: log.warning("ARC: questions without exactly %d answer choices are dropped, as FLAN did (counted in "
+                          "flan_nb.prompts.closed_book_qa.ARC_DROPPED); flan_nb.catalog.set_arc_choices(None) keeps them",
+                          arc_choices())
+
 def arc_fields(ex: dict) -> dict | None:
-    "Question and the example's answer texts; the answer is the text whose `choices.label` equals `answerKey`."
+    """Question and the example's answer texts; the answer is the text whose `choices.label` equals `answerKey`. None
+    (counted in `ARC_DROPPED`) for a question without `catalog.arc_choices()` texts, unless TFDS mock data is read."""
     texts, letters, key = ex["choices"]["text"], ex["choices"]["label"], ex["answerKey"]
+    keep = arc_choices()
+    if keep is not None and len(texts) != keep and not _MOCK_LABELS["depth"]:
+        _drop(len(texts)); return None
     pos = next((i for i, l in enumerate(letters[:len(texts)]) if l == key), key)
     opts = unique_texts(texts)
     if len(opts) < 2 or not 0 <= pos < len(texts): return None
