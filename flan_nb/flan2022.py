@@ -4,16 +4,18 @@
 
 # %% ../nbs/01o_flan2022.ipynb #ec7cc962
 from __future__ import annotations
-import dataclasses, zlib
+import dataclasses, re, zlib
 from collections.abc import Mapping, Sequence
 import numpy as np
 from .catalog import get_dataset
-from .templates import TEMPLATES, TemplateError, example_fields, has_options, render
+from .templates import TEMPLATES, Template, TemplateError, example_fields, has_options, parse_pattern, render
 
 # %% auto #0
-__all__ = ['MARKERS', 'LETTERS', 'OPTIONS_STYLES', 'MIXED', 'SETTINGS', 'PROMPT_MIXES', 'OptionsStyle', 'options_style',
-           'style_for', 'Rendered', 'render_styled', 'PromptMix', 'prompt_mix', 'register_prompt_mix', 'PromptSetting',
-           'setting_for', 'example_key', 'draw_exemplars', 'budgeted_prompt', 'prompt_kind', 'prompt_kinds']
+__all__ = ['MARKERS', 'LETTERS', 'OPTIONS_STYLES', 'MIXED', 'SETTINGS', 'PROMPT_MIXES', 'QA_CLUSTERS', 'INVERTED_FIELD',
+           'INVERSION_TEMPLATES', 'OptionsStyle', 'options_style', 'style_for', 'Rendered', 'render_styled',
+           'PromptMix', 'prompt_mix', 'register_prompt_mix', 'PromptSetting', 'setting_for', 'example_key',
+           'draw_exemplars', 'budgeted_prompt', 'prompt_kind', 'prompt_kinds', 'invertible', 'inversion_fields',
+           'field_label', 'render_inverted']
 
 # %% ../nbs/01o_flan2022.ipynb #66abef09
 MARKERS = ("-", "*", "", "(A)", "A.", "A)", "1.", "1)")
@@ -208,10 +210,11 @@ def budgeted_prompt(query: str, exemplars: Sequence[tuple[int, str]], n_tokens, 
 
 # %% ../nbs/01o_flan2022.ipynb #38572526
 def prompt_kind(dataset: str, row: Mapping) -> dict:
-    "The form of one task row's prompt: template, turned around or not, zero- or few-shot, and options style."
+    "The form of one task row's prompt: template, inverted or turned around or neither, zero- or few-shot, options style."
     def text(v): return v.decode() if isinstance(v, bytes) else str(v)
-    t = int(row["template"])
-    return {"dataset": dataset, "template": t, "turned_around": TEMPLATES[dataset][t].turned_around,
+    t, inverted = int(row["template"]), bool(row.get("inverted", False))
+    return {"dataset": dataset, "template": t, "inverted": inverted,
+            "turned_around": not inverted and TEMPLATES[dataset][t].turned_around,
             "setting": "few-shot" if int(row["shots"]) else "zero-shot", "shots": int(row["shots"]),
             "options_style": text(row["options_style"]) or "(none)"}
 
@@ -219,4 +222,50 @@ def prompt_kinds(dataset: str, rows: Sequence[Mapping]):
     "How many of `rows` (one task's) have each prompt form: a DataFrame with a `rows` count per form."
     import pandas as pd
     df = pd.DataFrame([prompt_kind(dataset, r) for r in rows])
-    return df.groupby(["setting", "options_style", "turned_around"]).size().rename("rows").reset_index()
+    return df.groupby(["setting", "options_style", "turned_around", "inverted"]).size().rename("rows").reset_index()
+
+# %% ../nbs/01o_flan2022.ipynb #23dc94d0
+QA_CLUSTERS = ("reading_comprehension", "closed_book_qa", "reading_comprehension_with_commonsense")
+INVERTED_FIELD = {    # where the last field of template 0 is not the one to ask for
+    "copa": "premise", "mini_copa": "premise", "definite_pronoun_resolution": "sentence", "wsc": "text",
+    "mini_wsc": "sentence"}
+
+def invertible(name: str) -> bool:
+    "Whether dataset `name` has inverted tasks: classification, or question answering (`QA_CLUSTERS`)."
+    s = get_dataset(name)
+    return s.kind == "classification" or bool(set(s.clusters) & set(QA_CLUSTERS))
+
+def inversion_fields(name: str) -> tuple[str, tuple[str, ...]]:
+    "The field an inverted example of `name` asks for, and the fields it gives (with the answer), in template 0's order."
+    if not invertible(name):
+        raise ValueError(f"{name} is neither a classification nor a QA dataset: it has no inverted tasks")
+    used = [f for _, f in parse_pattern(TEMPLATES[name][0].inputs) if f and f not in ("options", "answer")]
+    used = list(dict.fromkeys(used))
+    asked = INVERTED_FIELD.get(name, used[-1] if used else None)
+    if asked not in used: raise ValueError(f"{name}: template 0 shows no field {asked!r} to ask for")
+    return asked, tuple(f for f in used if f != asked)
+
+def field_label(field: str) -> str:
+    "How an inverted prompt names a field: `sentence1` as 'sentence 1', `question_lc` as 'question'."
+    label = re.sub(r"_lc$", "", field).replace("_", " ")
+    return re.sub(r"(\D)(\d+)$", r"\1 \2", label)
+
+# %% ../nbs/01o_flan2022.ipynb #c90bcafa
+INVERSION_TEMPLATES = (
+    Template("{given}Answer: {answer}\n\nWrite the {asked} that leads to this answer.", "{target}"),
+    Template("Here is an answer: \"{answer}\".\n\n{given}What {asked} would have this answer?", "{target}"),
+    Template("{given}Come up with a {asked} whose correct answer is \"{answer}\".", "{target}"),
+    Template("Work backwards: the answer is \"{answer}\".\n{given}Give the {asked}.", "{target}"),
+)
+
+def render_inverted(name: str, example: Mapping, template: int) -> tuple[str, str] | None:
+    "`(inputs, targets)` of the inverted `example` of `name` under inversion template `template`; None if it has nothing to ask."
+    if not 0 <= template < len(INVERSION_TEMPLATES):
+        raise TemplateError(f"{name}: inversion template must be in 0..{len(INVERSION_TEMPLATES) - 1}, got {template!r}")
+    asked, given = inversion_fields(name)
+    f = example_fields(name, example)
+    if f is None or not isinstance(f.get(asked), str) or not f[asked].strip(): return None
+    lines = "".join(f"{field_label(g)[:1].upper()}{field_label(g)[1:]}: {f[g]}\n" for g in given if str(f.get(g, "")).strip())
+    fields = {"given": lines + ("\n" if lines else ""), "answer": str(f["answer"]), "asked": field_label(asked),
+              "target": f[asked]}
+    return INVERSION_TEMPLATES[template].render(fields, where=f"inversion template {template} of {name!r}")

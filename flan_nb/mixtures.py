@@ -14,12 +14,14 @@ from . import use_widgets
 from .catalog import (
     CLUSTER_TITLES, CLUSTERS, DATASETS, FIGURE6_HELDOUT, FIGURE6_ORDER, N_TEMPLATES, get_cluster, get_collection, get_dataset,
     heldout_exclusions, num_examples)
-from .tasks import FORMATS, SHOTS, task, task_key, task_name
+from .tasks import FORMATS, SHOTS, task, task_datasets, task_key, task_name
+from .flan2022 import invertible, prompt_mix
 
 # %% auto #0
 __all__ = ['RATE_CAP', 'SPLIT_FILE', 'CONVERSATIONAL_QA', 'rate', 'excluded_clusters', 'training_datasets', 'mixture_name',
-           'flan_mixture', 'check_leak', 'HeldoutSplit', 'heldout_split', 'cluster_count_datasets',
-           'cluster_count_split', 'mixture_split', 'mixture_table', 'cluster_table', 'heldout_summary', 'show_mixtures']
+           'flan_mixture', 'check_leak', 'check_mixture_leak', 'HeldoutSplit', 'heldout_split',
+           'cluster_count_datasets', 'cluster_count_split', 'mixture_split', 'mixture_table', 'cluster_table',
+           'heldout_summary', 'show_mixtures']
 
 # %% ../nbs/03_mixtures.ipynb #b210f6e6
 RATE_CAP = 3000
@@ -54,7 +56,7 @@ def training_datasets(heldout: str | Sequence[str] | None = None, clusters: Sequ
 
 # %% ../nbs/03_mixtures.ipynb #d0da9a9a
 def mixture_name(heldout=None, clusters=None, n_templates=N_TEMPLATES, fmt="instructions", shots=0, include_uncounted=False,
-                 collection="flan") -> str:
+                 collection="flan", inversion=0.0) -> str:
     "The seqio name of a FLAN mixture."
     parts = ["flan", "mix"] + ([collection] if collection != "flan" else [])
     if clusters is not None: parts.append("c-" + "-".join(clusters))
@@ -63,6 +65,7 @@ def mixture_name(heldout=None, clusters=None, n_templates=N_TEMPLATES, fmt="inst
     if fmt != "instructions": parts.append(fmt)
     if shots: parts.append(f"{shots}shot")
     if include_uncounted: parts.append("code")
+    if inversion: parts.append(f"inv{round(100 * inversion)}")     # inverted tasks at this percentage of the rates
     return ".".join(parts)
 
 def flan_mixture(clusters: Sequence[str] | None = None, n_templates: int = N_TEMPLATES, fmt: str = "instructions",
@@ -91,6 +94,10 @@ def check_leak(trained: Iterable[str], heldout: str | Sequence[str], collection:
         raise ValueError(f"{what} contains {leak} from the held-out cluster{'s' if len(hs) > 1 else ''} "
                          f"{', '.join(map(repr, hs))} (or one held out with it)" + (f"; {hint}" if hint else ""))
 
+def check_mixture_leak(mixture: str, heldout: str | Sequence[str], collection: str = "flan"):
+    "`check_leak` on every catalog dataset a registered task or mixture reads, by its tasks' keys (inverted ones too)."
+    check_leak(task_datasets(mixture), heldout, collection, f"mixture {mixture!r}")
+
 # %% ../nbs/03_mixtures.ipynb #14bfdd7f
 SPLIT_FILE = "split.json"   # where a trainer work directory keeps its held-out split
 
@@ -104,6 +111,7 @@ class HeldoutSplit:
     mixture: str                             # the name its training mixture registers under in seqio
     fmt: str = "instructions"                # the training tasks' format (one of `tasks.FORMATS`)
     shots: int = 0                           # exemplars per training example
+    inversion: float = 0.0                   # inverted tasks' rate as a share of their dataset's (0: none; `flan2022`)
     excluded: tuple[str, ...] = dataclasses.field(init=False)                            # no training dataset is in these
     evaluation: tuple[tuple[str, tuple[str, ...]], ...] = dataclasses.field(init=False)  # (held-out cluster, its datasets)
 
@@ -114,6 +122,9 @@ class HeldoutSplit:
         if not training: raise ValueError(f"no datasets left to train on (held out: {', '.join(heldout)})")
         if self.fmt not in FORMATS: raise ValueError(f"fmt must be one of {FORMATS}, got {self.fmt!r}")
         if self.shots not in SHOTS: raise ValueError(f"shots must be one of {SHOTS}, got {self.shots!r}")
+        if not 0 <= self.inversion <= 10: raise ValueError(f"inversion must be a share in 0..10, got {self.inversion!r}")
+        if self.inversion and (self.fmt != "instructions" or self.shots):
+            raise ValueError("inverted tasks come with FLAN's instructions, zero-shot: leave fmt and shots at their defaults")
         names = [d for d, _ in training]
         if len(set(names)) < len(names): raise ValueError(f"split {self.mixture!r} names a training dataset twice")
         if any(r < 1 for _, r in training): raise ValueError(f"split {self.mixture!r}: every mixing rate must be >= 1")
@@ -134,9 +145,18 @@ class HeldoutSplit:
         raise ValueError(f"cluster {cluster!r} is not held out of {self.mixture!r}, which holds out "
                          f"{', '.join(self.heldout)}: a model tuned on it is evaluated zero-shot on those only")
 
+    def tasks(self) -> list[tuple[str, int]]:
+        """(seqio task, rate) of the training mixture, registering the tasks: each dataset's training task, and with
+        `inversion` the inverted task of each invertible one, checked for leaks by the tasks' own keys."""
+        tasks = [(task(d, None, self.shots, fmt=self.fmt).name, r) for d, r in self.training]
+        if self.inversion:
+            tasks += [(task(d, inverted=True).name, max(1, round(r * self.inversion))) for d, r in self.training if invertible(d)]
+        check_leak([task_key(n).dataset for n, _ in tasks], self.heldout, self.collection, f"mixture {self.mixture!r}")
+        return tasks
+
     def register(self) -> str:
         "Register the training mixture with seqio (once; another mixture under its name is refused); its name."
-        tasks = [(task(d, None, self.shots, fmt=self.fmt).name, r) for d, r in self.training]
+        tasks = self.tasks()
         if self.mixture not in seqio.MixtureRegistry.names():
             seqio.MixtureRegistry.add(self.mixture, tasks)
             return self.mixture
@@ -148,13 +168,15 @@ class HeldoutSplit:
     def to_dict(self) -> dict:
         "The split as plain JSON values (what `save` writes)."
         return {"collection": self.collection, "heldout": list(self.heldout), "fmt": self.fmt, "shots": self.shots,
+                "inversion": self.inversion,
                 "mixture": self.mixture, "training": [list(t) for t in self.training], "excluded": list(self.excluded),
                 "evaluation": {c: list(ds) for c, ds in self.evaluation}}
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "split") -> HeldoutSplit:
         "The split `to_dict` wrote, checked again; stored exclusions or evaluated datasets the catalog no longer gives are refused."
-        try: s = cls(d["collection"], d["heldout"], d["training"], d["mixture"], d["fmt"], d["shots"])
+        try: s = cls(d["collection"], d["heldout"], d["training"], d["mixture"], d["fmt"], d["shots"],
+                     d.get("inversion", 0.0))                     # written before inversion existed: none
         except KeyError as e: raise ValueError(f"{where} is not a held-out split: it has no {e.args[0]!r}") from None
         now = s.to_dict()
         for k in ("excluded", "evaluation"):
@@ -179,12 +201,13 @@ class HeldoutSplit:
 
 # %% ../nbs/03_mixtures.ipynb #79fdbfae
 def heldout_split(heldout: str | Sequence[str], collection: str = "flan", fmt: str = "instructions",
-                  shots: int = 0) -> HeldoutSplit:
+                  shots: int = 0, inversion: float = 0.0) -> HeldoutSplit:
     "The split that evaluates `heldout` (a cluster or several) zero-shot: every other cluster of `collection` but their exclusions."
     hs = (heldout,) if isinstance(heldout, str) else tuple(heldout)
     names = training_datasets(hs, collection=collection)
     return HeldoutSplit(collection, hs, tuple((n, rate(n)) for n in names),
-                        mixture_name("-".join(hs), fmt=fmt, shots=shots, collection=collection), fmt, shots)
+                        mixture_name("-".join(hs), fmt=fmt, shots=shots, collection=collection, inversion=inversion),
+                        fmt, shots, inversion)
 
 # %% ../nbs/03_mixtures.ipynb #b26cdeef
 CONVERSATIONAL_QA = ("coqa", "quac")
@@ -219,13 +242,13 @@ def mixture_split(mixture: str, collection: str = "flan", fmt: str = "instructio
 
 # %% ../nbs/03_mixtures.ipynb #48506197
 def mixture_table(mixture: str) -> pd.DataFrame:
-    "One row per task of `mixture`: dataset, cluster, training examples, rate and its share of the mixture."
+    "One row per task of `mixture`: dataset, cluster, training examples, rate, inverted or not, and its share of the mixture."
     mix = seqio.get_mixture_or_task(mixture)
     rows = []
     for t in mix.tasks:
         d = task_key(t.name).dataset
         rows.append({"dataset": d, "cluster": get_dataset(d).cluster, "train_examples": num_examples(d, "train"),
-                     "rate": mix.get_rate(t)})
+                     "rate": mix.get_rate(t), "inverted": task_key(t.name).inverted})
     df = pd.DataFrame(rows)
     df["share_%"] = (100 * df["rate"] / df["rate"].sum()).round(2)
     return df
@@ -237,7 +260,7 @@ def cluster_table(mixture: str) -> pd.DataFrame:
 
 def _per_cluster(per_dataset: pd.DataFrame) -> pd.DataFrame:
     g = (per_dataset.groupby("cluster", sort=False)
-         .agg(datasets=("dataset", "size"), train_examples=("train_examples", "sum"), rate=("rate", "sum"))
+         .agg(datasets=("dataset", "nunique"), train_examples=("train_examples", "sum"), rate=("rate", "sum"))
          .sort_values("rate", ascending=False, kind="stable").reset_index())
     g["share_%"] = (100 * g["rate"] / g["rate"].sum()).round(2)
     return g

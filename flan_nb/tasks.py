@@ -16,9 +16,9 @@ from .catalog import (
 from .templates import TEMPLATES, TemplateError, example_fields, has_options, mock_labels, parse_pattern, render
 from . import mini, prompts  # noqa: F401  importing them registers FLAN's templates and the FLAN-mini collection
 from . import metrics
-from flan_nb.flan2022 import (
-    MIXED, Rendered, budgeted_prompt, draw_exemplars, example_key, options_style, prompt_mix, render_styled, setting_for,
-    style_for)
+from .flan2022 import (
+    INVERSION_TEMPLATES, MIXED, Rendered, budgeted_prompt, draw_exemplars, example_key, invertible, options_style, prompt_mix,
+    render_inverted, render_styled, setting_for, style_for)
 from .vocab import byte_vocab
 
 # %% auto #0
@@ -37,7 +37,7 @@ _FMT_TAG = {"instructions": "", "no_template": "notemplate", "dataset_name": "ds
 
 def task_name(dataset: str, template: int | None = None, shots: int = 0, scoring: bool = False, *,
               fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, style: str = "",
-              mix: str = "") -> str:
+              mix: str = "", inverted: bool = False) -> str:
     "The seqio name of one task variant of a catalog dataset (checked: a bad combination raises)."
     spec = get_dataset(dataset)
     style = "" if style == "flan" else style          # FLAN 2021's OPTIONS block is the default style, named by none
@@ -67,7 +67,13 @@ def task_name(dataset: str, template: int | None = None, shots: int = 0, scoring
         if shots or style or not options or fmt != "instructions":
             raise ValueError(f"prompt mix {mix!r} chooses shots, options and their style per example: "
                              "leave shots, style, options and fmt at their defaults")
-    parts += [t for t in (_FMT_TAG[fmt], "" if options else "noopts", f"style_{style}" if style else "", f"mix_{mix}" if mix else "", f"{shots}shot" if shots else "",
+    if inverted:
+        if not invertible(dataset): raise ValueError(f"{dataset} is neither a classification nor a QA dataset: it has no inverted tasks")
+        if template is not None: raise ValueError("inverted tasks are training tasks: leave template None")
+        if shots or style or mix or not options or fmt != "instructions" or n_templates != N_TEMPLATES:
+            raise ValueError("an inverted task has its own templates: leave shots, style, mix, options, fmt and n_templates "
+                             "at their defaults")
+    parts += [t for t in (_FMT_TAG[fmt], "" if options else "noopts", f"style_{style}" if style else "", f"mix_{mix}" if mix else "", "inverted" if inverted else "", f"{shots}shot" if shots else "",
                           "scoring" if scoring else "") if t]
     return ".".join(parts)
 
@@ -84,12 +90,14 @@ class TaskKey:
     n_templates: int = N_TEMPLATES
     style: str = ""                # the options style ('' FLAN 2021's; a `flan2022.OPTIONS_STYLES` name, or 'mixed')
     mix: str = ""                  # a `flan2022.PROMPT_MIXES` name: the prompt setting drawn per training example
+    inverted: bool = False         # the input-inversion task (training only)
 
     @property
     def name(self) -> str:
         "Its seqio name (`task_name`, which checks the combination)."
         return task_name(self.dataset, self.template, self.shots, self.scoring, fmt=self.fmt, options=self.options,
-                         n_templates=self.n_templates, style=self.style, mix=self.mix)
+                         n_templates=self.n_templates, style=self.style, mix=self.mix,
+                         inverted=self.inverted)
 
 _KEYS: dict[str, TaskKey] = {}   # filled by `task` as it registers
 
@@ -128,7 +136,8 @@ _INT = tf.TensorSpec((), tf.int32)
 OUTPUT_SIGNATURE = {"inputs": _STRING, "targets": _STRING, "idx": _INT, "template": _INT,
                     "references": tf.TensorSpec((None,), tf.string), "score": tf.TensorSpec((), tf.float32),
                     "group": _STRING, "exemplar_ids": tf.TensorSpec((None,), tf.int32),
-                    "options_style": _STRING, "shots": _INT, "turned_around": tf.TensorSpec((), tf.bool)}
+                    "options_style": _STRING, "shots": _INT, "turned_around": tf.TensorSpec((), tf.bool),
+                    "inverted": tf.TensorSpec((), tf.bool)}
 SCORING_SIGNATURE = {**OUTPUT_SIGNATURE, "is_correct": tf.TensorSpec((), tf.bool), "option": _INT}
 FEWSHOT_POOL = 256        # exemplars are drawn from the first 256 usable training examples
 EXEMPLAR_SEPARATOR = "\n\n\n"
@@ -206,7 +215,8 @@ def _rendered(name: str, raw: dict, fields: dict, t: int, fmt: str, shown: str |
 
 def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, template: int | None, seed: int,
               fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, shots: int = 0,
-              scoring: bool = False, vocabulary=None, style: str = "", mix: str = "") -> tf.data.Dataset:
+              scoring: bool = False, vocabulary=None, style: str = "", mix: str = "",
+              inverted: bool = False) -> tf.data.Dataset:
     "Apply the field function and a template (fixed, or assigned per example) to a TFDS split."
     mixing = prompt_mix(mix) if mix else None
     if mixing is not None and vocabulary is None:
@@ -217,12 +227,18 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
         keyed = [(p, example_key(example_fields(name, e))) for p, e in raw_pool] if mixing and raw_pool else None
         count = lambda s: len(vocabulary.encode(s))
         for pos, raw in enumerate(tfds.as_numpy(ds.with_options(_READ_OPTIONS))):
-            t = template_for(pos, name, seed, n_templates) if template is None else template
+            if inverted: t = template_for(pos, f"{name}.inverted", seed, len(INVERSION_TEMPLATES))
+            else: t = template_for(pos, name, seed, n_templates) if template is None else template
             try:
                 raw = to_python(raw)
                 f = example_fields(name, raw, count_wrapped=True)   # mock data: a wrapped label counted once
                 if f is None: continue
-                if mixing is not None:
+                if inverted:
+                    got = render_inverted(name, raw, t)
+                    if got is None: continue                    # nothing to ask for
+                    r, ids, shots_here = Rendered(*got), [], 0
+                    inputs, targets = r.inputs, r.targets
+                elif mixing is not None:
                     r, ids = _mixed(name, raw, f, pos, t, seed, mixing, raw_pool, keyed, count, n_templates)
                     inputs, targets = r.inputs, r.targets
                     shots_here = 0                              # the prompt is made: no fixed-shot exemplars
@@ -241,7 +257,8 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
             refs = [str(r) for r in f.get("references") or [targets]]
             out = {"inputs": inputs, "targets": targets, "idx": pos, "template": t, "references": refs,
                    "score": _score(f), "group": _group(raw, pos), "exemplar_ids": np.asarray(ids, np.int32),
-                   "options_style": r.style, "shots": len(ids), "turned_around": TEMPLATES[name][t].turned_around}
+                   "options_style": r.style, "shots": len(ids),
+                   "turned_around": not inverted and TEMPLATES[name][t].turned_around, "inverted": inverted}
             if not scoring: yield out; continue
             for j, o in enumerate(r.option_targets):       # each option's target in the form shown: what is scored
                 yield {**out, "targets": o, "is_correct": j == r.answer, "option": j}
@@ -357,10 +374,10 @@ GENERATED_SHUFFLE_BUFFER = 128  # generated examples come in random order: a sma
 
 def task(dataset: str, template: int | None = None, shots: int = 0, scoring: bool = False, *,
          fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, style: str = "",
-         mix: str = "") -> seqio.Task:
+         mix: str = "", inverted: bool = False) -> seqio.Task:
     "The registered seqio Task of one variant (registered on first use)."
     style = "" if style == "flan" else style
-    key = TaskKey(dataset, template, shots, scoring, fmt, options, n_templates, style, mix)
+    key = TaskKey(dataset, template, shots, scoring, fmt, options, n_templates, style, mix, inverted)
     name = key.name
     _KEYS[name] = key
     if name in seqio.TaskRegistry.names(): return seqio.TaskRegistry.get(name)
@@ -368,7 +385,7 @@ def task(dataset: str, template: int | None = None, shots: int = 0, scoring: boo
     def prep(ds):  # a closure, so that seqio passes it nothing but the dataset
         return templated(ds, name=dataset, source=source, template=template, seed=_CONFIG["seed"], fmt=fmt,
                          options=options, n_templates=n_templates, shots=shots, scoring=scoring, vocabulary=vocab,
-                         style=style, mix=mix)
+                         style=style, mix=mix, inverted=inverted)
     evaluating = template is not None and not scoring
     return seqio.TaskRegistry.add(
         name, source=source, output_features=output_features(vocab),
