@@ -99,6 +99,7 @@ def gguf_params(reader: gguf.GGUFReader, config: ModelConfig) -> dict:
     tensors = {t.name: t for t in reader.tensors}
     return _to_params(lambda name: _dequantize(tensors[name]) if name in tensors else None, config, "GGUF file")
 
+# %% ../nbs/05_convert.ipynb #1fd73b7c
 def _to_params(read, config: ModelConfig, what: str, permuted: bool = True, rename=lambda n: n) -> dict:
     "Our param dict from `read(name) -> HF-ordered f32 array or None`, names given GGUF-style (`rename` maps them)."
     def get(name, shape):
@@ -118,6 +119,7 @@ def _to_params(read, config: ModelConfig, what: str, permuted: bool = True, rena
             layer[mod][leaf] = np.ascontiguousarray(conv(get(name, shape)))
     return params
 
+# %% ../nbs/05_convert.ipynb #5a10f914
 def _check_llama(config: ModelConfig) -> None:
     if config.previous_token: raise ValueError("Llama checkpoints have no previous-token weights; load them with previous_token=False")
 
@@ -207,6 +209,7 @@ def hf_name(gguf_name: str) -> str:
     _, i, part, _ = gguf_name.split(".")
     return f"model.layers.{i}.{_HF_LAYER[part]}.weight"
 
+# %% ../nbs/05_convert.ipynb #17939938
 def save_hf(model: Transformer, vocab: HFTokenizerVocabulary, directory) -> None:
     "Write `model` + `vocab` as a Hugging Face `LlamaForCausalLM` directory (f32 safetensors)."
     if model.config.scan_layers: model = relayout(model, False)
@@ -243,6 +246,7 @@ def save_hf(model: Transformer, vocab: HFTokenizerVocabulary, directory) -> None
         json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "eos_token": name(vocab.eos_id),
                    "bos_token": name(vocab.bos_id), "add_bos_token": False, "model_max_length": c.max_seq_len}, f, indent=2)
 
+# %% ../nbs/05_convert.ipynb #d8591427
 def load_hf(directory, *, eos_token: str | None = None, **overrides) -> tuple[Transformer, HFTokenizerVocabulary]:
     "`(model, vocab)` from a local HF Llama directory (`config.json`, `*.safetensors`, `tokenizer.json`)."
     directory = os.fspath(directory)

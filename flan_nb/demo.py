@@ -34,7 +34,8 @@ from .trainer import train
 
 # %% auto #0
 __all__ = ['PRETRAIN_TASK', 'demo_config', 'pretrain_task', 'run_configs', 'cluster_score', 'headroom_table', 'copy_probe',
-           'skill_batches', 'seen_rows', 'seen_probe', 'repeat_rows', 'recall_probe', 'run_demo', 'summary_table']
+           'skill_batches', 'seen_rows', 'seen_probe', 'repeat_rows', 'recall_probe', 'run_demo', 'run_data',
+           'summary_table']
 
 # %% ../nbs/09_demo.ipynb #fdd0203f
 def demo_config(fast: bool = False) -> ml_collections.ConfigDict:
@@ -339,8 +340,9 @@ def _prepare(c: ml_collections.ConfigDict, out: Path, timings: dict) -> str:
     return f"spm:{out / 'vocab.model'}"
 
 # %% ../nbs/09_demo.ipynb #b7d1e003
-def _run_data(c: ml_collections.ConfigDict, name: str, cfg: ml_collections.ConfigDict):
-    "The batches run `name` trains on, or None for its configured mixture alone."
+def run_data(c: ml_collections.ConfigDict, name: str, cfg: ml_collections.ConfigDict):
+    """The batches that run `name` (`warmup`, `base`, or a tuned run) of `run_configs(c, ...)` trains on, or None for
+    its configured mixture alone: the studies of `flan_nb.experiments` train their runs on the same batches."""
     if name == "warmup":
         w = c.warmup
         return repeat_rows(w.batch_size, w.inputs_length + w.targets_length, w.shortest, w.longest, c.model.vocab_size, c.seed)
@@ -355,7 +357,7 @@ def _train_runs(c: ml_collections.ConfigDict, runs: dict, progress: bool, timing
         what = {"warmup": "copying warm-up on random tokens said twice", "base": "pretraining on the corpus"}.get(
             name, f"instruction tuning ({cfg.data.format}) without {c.heldout}")
         with _phase(f"{name}: {what}, {cfg.train.steps} steps", timings):
-            r = train(cfg, data=_run_data(c, name, cfg))
+            r = train(cfg, data=run_data(c, name, cfg))
             if r.interrupted: raise KeyboardInterrupt(f"{name} was interrupted; run the demo again to resume")
 
 # %% ../nbs/09_demo.ipynb #b7d1e004
