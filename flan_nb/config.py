@@ -33,7 +33,9 @@ def default_config() -> ml_collections.ConfigDict:
         mock_examples=64,           # examples per split under source 'mock'
 
         collection="flan",          # the catalog collection that 'heldout:C' and 'flan' draw from ('mini': FLAN-mini)
-        format="instructions"))     # 'heldout:C'/'flan' input format: instructions, no_template or dataset_name
+        format="instructions",      # 'heldout:C'/'flan' input format: instructions, no_template or dataset_name
+        prompt_mix="",              # a Flan 2022 prompt mix (flan2022.PROMPT_MIXES, e.g. 'flan2022'); '' FLAN 2021's prompts
+        inversion=0.0))             # inverted tasks (answer given, question asked) at this share of their datasets' rates
     c.optimizer = ml_collections.ConfigDict(dict(
         name="adafactor", learning_rate=3e-5, schedule="constant", warmup_steps=0, decay_steps=0, end_factor=0.0,
         weight_decay=0.0, b1=0.9, b2=0.999, eps=1e-8, grad_clip=1.0, accumulation_steps=1,
@@ -142,5 +144,11 @@ def check_config(cfg: ml_collections.ConfigDict):
         raise ValueError("train.log_every, checkpoint.every and checkpoint.keep must be >= 1")
     if cfg.data.mixture == "synthetic": return                # no data is read: no seqio, TFDS or TensorFlow needed
     from flan_nb.tasks import FORMATS   # here: synthetic rows need no TensorFlow
+    from flan_nb.flan2022 import prompt_mix
     if cfg.data.format not in FORMATS: raise ValueError(f"data.format must be one of {FORMATS}, got {cfg.data.format!r}")
+    if cfg.data.prompt_mix:
+        prompt_mix(cfg.data.prompt_mix)   # an unknown mix: one line naming the known ones
+        if cfg.data.format != "instructions":
+            raise ValueError(f"data.prompt_mix {cfg.data.prompt_mix!r} needs data.format 'instructions', got {cfg.data.format!r}")
+    if not 0 <= cfg.data.inversion <= 10: raise ValueError(f"data.inversion must be a share in 0..10, got {cfg.data.inversion}")
     get_collection(cfg.data.collection)

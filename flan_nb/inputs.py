@@ -61,21 +61,29 @@ def synthetic_batches(vocab_size: int, rows: int, inputs_length: int, targets_le
 # %% ../nbs/07a_inputs.ipynb #a66a81b8
 def data_split(data: Mapping[str, Any]):
     """The held-out split (`mixtures.HeldoutSplit`) the data config trains on: `data.mixture` `heldout:...` or `fig6:N`
-    of `data.collection` in `data.format`; None for any other mixture."""
+    of `data.collection` in `data.format` (and the Flan 2022 `data.prompt_mix`, `data.inversion`); None for any other
+    mixture."""
     if data["mixture"] == "synthetic": return None
     from flan_nb.mixtures import mixture_split   # here: synthetic rows need neither seqio nor TensorFlow
-    return mixture_split(data["mixture"], data["collection"], data["format"])
+    return mixture_split(data["mixture"], data["collection"], data["format"], data.get("prompt_mix", ""),
+                         data.get("inversion", 0.0))
 
 # %% ../nbs/07a_inputs.ipynb #c8a544f9
-def resolve_mixture(name: str, collection: str = "flan", fmt: str = "instructions") -> str:
+def resolve_mixture(name: str, collection: str = "flan", fmt: str = "instructions", prompt_mix: str = "",
+                    inversion: float = 0.0) -> str:
     """The registered seqio name of `name` (a held-out split, `task:DATASET`, `flan` or a registered task/mixture);
     splits and `flan` draw from `collection` in format `fmt`."""
     import seqio   # here: synthetic rows need no TensorFlow
     from flan_nb import mixtures, tasks
-    split = mixtures.mixture_split(name, collection, fmt)
+    split = mixtures.mixture_split(name, collection, fmt, prompt_mix, inversion)
     if split is not None: return split.register()
-    if name.startswith("task:"): return tasks.task(name.split(":", 1)[1], fmt=fmt).name
-    if name == "flan": return mixtures.flan_mixture(collection=collection, fmt=fmt)
+    if name.startswith("task:"):
+        if inversion: raise ValueError(f"data.inversion adds inverted tasks to a mixture; data.mixture {name!r} is one task")
+        return tasks.task(name.split(":", 1)[1], fmt=fmt, mix=prompt_mix).name
+    if name == "flan": return mixtures.flan_mixture(collection=collection, fmt=fmt, prompt_mix=prompt_mix, inversion=inversion)
+    if prompt_mix or inversion:
+        raise ValueError(f"data.prompt_mix and data.inversion apply to 'heldout:', 'fig6:', 'task:' and 'flan' mixtures; "
+                         f"{name!r} is registered as it is")
     try: seqio.get_mixture_or_task(name)
     except (ValueError, KeyError):
         raise ValueError(f"data.mixture {name!r} is not a registered seqio task or mixture; use 'heldout:CLUSTER', "
@@ -131,7 +139,9 @@ def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, ski
         return synthetic_batches(vocab_size, rows * count, data["inputs_length"], data["targets_length"], int(data["seed"]),
                                  skip, data["kind"], (index, count))
     lengths = {"inputs": data["inputs_length"], "targets": data["targets_length"]}
-    packed = task_batches(resolve_mixture(data["mixture"], data["collection"], data["format"]), data["split"], lengths,
+    name = resolve_mixture(data["mixture"], data["collection"], data["format"], data.get("prompt_mix", ""),
+                           data.get("inversion", 0.0))
+    packed = task_batches(name, data["split"], lengths,
                           rows, kind=data["kind"], pack=data["pack"], shuffle=data["shuffle"], seed=int(data["seed"]),
                           num_epochs=None, source=data["source"], mock_examples=int(data["mock_examples"]), shard_info=shard)
     return itertools.islice(packed, skip, None)

@@ -56,7 +56,7 @@ def training_datasets(heldout: str | Sequence[str] | None = None, clusters: Sequ
 
 # %% ../nbs/03_mixtures.ipynb #d0da9a9a
 def mixture_name(heldout=None, clusters=None, n_templates=N_TEMPLATES, fmt="instructions", shots=0, include_uncounted=False,
-                 collection="flan", inversion=0.0) -> str:
+                 collection="flan", inversion=0.0, prompt_mix="") -> str:
     "The seqio name of a FLAN mixture."
     parts = ["flan", "mix"] + ([collection] if collection != "flan" else [])
     if clusters is not None: parts.append("c-" + "-".join(clusters))
@@ -66,18 +66,22 @@ def mixture_name(heldout=None, clusters=None, n_templates=N_TEMPLATES, fmt="inst
     if shots: parts.append(f"{shots}shot")
     if include_uncounted: parts.append("code")
     if inversion: parts.append(f"inv{round(100 * inversion)}")     # inverted tasks at this percentage of the rates
+    if prompt_mix: parts.append(f"mix_{prompt_mix}")                # a `flan2022` prompt mix
     return ".".join(parts)
 
 def flan_mixture(clusters: Sequence[str] | None = None, n_templates: int = N_TEMPLATES, fmt: str = "instructions",
-                 shots: int = 0, include_uncounted: bool = False, collection: str = "flan") -> str:
+                 shots: int = 0, include_uncounted: bool = False, collection: str = "flan", prompt_mix: str = "",
+                 inversion: float = 0.0) -> str:
     "Register the FLAN training mixture over the chosen clusters' datasets (examples-proportional, rate cap 3,000); its name."
     if fmt not in FORMATS: raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
     names = training_datasets(None, clusters, include_uncounted, collection)
     if not names: raise ValueError(f"no datasets to train on (clusters={clusters!r})")
     name = mixture_name(None, list(clusters) if clusters is not None else None, n_templates, fmt, shots, include_uncounted,
-                        collection)
+                        collection, inversion, prompt_mix)
     if name not in seqio.MixtureRegistry.names():
-        tasks = [(task(n, None, shots, fmt=fmt, n_templates=n_templates).name, rate(n)) for n in names]
+        tasks = [(task(n, None, shots, fmt=fmt, n_templates=n_templates, mix=prompt_mix).name, rate(n)) for n in names]
+        if not 0 <= inversion <= 10: raise ValueError(f"inversion must be a share in 0..10, got {inversion!r}")
+        tasks += [(task(n, inverted=True).name, max(1, round(rate(n) * inversion))) for n in names if inversion and invertible(n)]
         seqio.MixtureRegistry.add(name, tasks)
     return name
 
@@ -112,6 +116,7 @@ class HeldoutSplit:
     fmt: str = "instructions"                # the training tasks' format (one of `tasks.FORMATS`)
     shots: int = 0                           # exemplars per training example
     inversion: float = 0.0                   # inverted tasks' rate as a share of their dataset's (0: none; `flan2022`)
+    prompt_mix: str = ""                     # a `flan2022.PROMPT_MIXES` name: zero-/few-shot, options or not, per example
     excluded: tuple[str, ...] = dataclasses.field(init=False)                            # no training dataset is in these
     evaluation: tuple[tuple[str, tuple[str, ...]], ...] = dataclasses.field(init=False)  # (held-out cluster, its datasets)
 
@@ -125,6 +130,11 @@ class HeldoutSplit:
         if not 0 <= self.inversion <= 10: raise ValueError(f"inversion must be a share in 0..10, got {self.inversion!r}")
         if self.inversion and (self.fmt != "instructions" or self.shots):
             raise ValueError("inverted tasks come with FLAN's instructions, zero-shot: leave fmt and shots at their defaults")
+        if self.prompt_mix:
+            prompt_mix(self.prompt_mix)                  # an unknown mix stops here, naming the known ones
+            if self.fmt != "instructions" or self.shots:
+                raise ValueError(f"prompt mix {self.prompt_mix!r} chooses shots and options per example: "
+                                 "leave fmt and shots at their defaults")
         names = [d for d, _ in training]
         if len(set(names)) < len(names): raise ValueError(f"split {self.mixture!r} names a training dataset twice")
         if any(r < 1 for _, r in training): raise ValueError(f"split {self.mixture!r}: every mixing rate must be >= 1")
@@ -148,7 +158,7 @@ class HeldoutSplit:
     def tasks(self) -> list[tuple[str, int]]:
         """(seqio task, rate) of the training mixture, registering the tasks: each dataset's training task, and with
         `inversion` the inverted task of each invertible one, checked for leaks by the tasks' own keys."""
-        tasks = [(task(d, None, self.shots, fmt=self.fmt).name, r) for d, r in self.training]
+        tasks = [(task(d, None, self.shots, fmt=self.fmt, mix=self.prompt_mix).name, r) for d, r in self.training]
         if self.inversion:
             tasks += [(task(d, inverted=True).name, max(1, round(r * self.inversion))) for d, r in self.training if invertible(d)]
         check_leak([task_key(n).dataset for n, _ in tasks], self.heldout, self.collection, f"mixture {self.mixture!r}")
@@ -168,7 +178,7 @@ class HeldoutSplit:
     def to_dict(self) -> dict:
         "The split as plain JSON values (what `save` writes)."
         return {"collection": self.collection, "heldout": list(self.heldout), "fmt": self.fmt, "shots": self.shots,
-                "inversion": self.inversion,
+                "inversion": self.inversion, "prompt_mix": self.prompt_mix,
                 "mixture": self.mixture, "training": [list(t) for t in self.training], "excluded": list(self.excluded),
                 "evaluation": {c: list(ds) for c, ds in self.evaluation}}
 
@@ -176,7 +186,7 @@ class HeldoutSplit:
     def from_dict(cls, d: dict, where: str = "split") -> HeldoutSplit:
         "The split `to_dict` wrote, checked again; stored exclusions or evaluated datasets the catalog no longer gives are refused."
         try: s = cls(d["collection"], d["heldout"], d["training"], d["mixture"], d["fmt"], d["shots"],
-                     d.get("inversion", 0.0))                     # written before inversion existed: none
+                     d.get("inversion", 0.0), d.get("prompt_mix", ""))   # written before they existed: none
         except KeyError as e: raise ValueError(f"{where} is not a held-out split: it has no {e.args[0]!r}") from None
         now = s.to_dict()
         for k in ("excluded", "evaluation"):
@@ -201,13 +211,13 @@ class HeldoutSplit:
 
 # %% ../nbs/03_mixtures.ipynb #79fdbfae
 def heldout_split(heldout: str | Sequence[str], collection: str = "flan", fmt: str = "instructions",
-                  shots: int = 0, inversion: float = 0.0) -> HeldoutSplit:
+                  shots: int = 0, inversion: float = 0.0, prompt_mix: str = "") -> HeldoutSplit:
     "The split that evaluates `heldout` (a cluster or several) zero-shot: every other cluster of `collection` but their exclusions."
     hs = (heldout,) if isinstance(heldout, str) else tuple(heldout)
     names = training_datasets(hs, collection=collection)
     return HeldoutSplit(collection, hs, tuple((n, rate(n)) for n in names),
-                        mixture_name("-".join(hs), fmt=fmt, shots=shots, collection=collection, inversion=inversion),
-                        fmt, shots, inversion)
+                        mixture_name("-".join(hs), fmt=fmt, shots=shots, collection=collection, inversion=inversion,
+                                     prompt_mix=prompt_mix), fmt, shots, inversion, prompt_mix)
 
 # %% ../nbs/03_mixtures.ipynb #b26cdeef
 CONVERSATIONAL_QA = ("coqa", "quac")
@@ -224,21 +234,25 @@ def cluster_count_datasets(n: int, collection: str = "flan") -> list[str]:
         names += [d for d in ds if d not in names]
     return names
 
-def cluster_count_split(n: int, collection: str = "flan", fmt: str = "instructions") -> HeldoutSplit:
+def cluster_count_split(n: int, collection: str = "flan", fmt: str = "instructions", inversion: float = 0.0,
+                        prompt_mix: str = "") -> HeldoutSplit:
     "The held-out split of Figure 6 with the first `n` tuning clusters: `FIGURE6_HELDOUT` evaluated, leak-checked."
     names = cluster_count_datasets(n, collection)
     name = ".".join(["flan", "mix", *([collection] if collection != "flan" else []), f"fig6-{n}",
-                     *([fmt] if fmt != "instructions" else [])])
-    return HeldoutSplit(collection, FIGURE6_HELDOUT, tuple((d, rate(d)) for d in names), name, fmt)
+                     *([fmt] if fmt != "instructions" else []), *([f"inv{round(100 * inversion)}"] if inversion else []),
+                     *([f"mix_{prompt_mix}"] if prompt_mix else [])])
+    return HeldoutSplit(collection, FIGURE6_HELDOUT, tuple((d, rate(d)) for d in names), name, fmt, 0, inversion, prompt_mix)
 
 # %% ../nbs/03_mixtures.ipynb #bdd4ae07
-def mixture_split(mixture: str, collection: str = "flan", fmt: str = "instructions") -> HeldoutSplit | None:
-    "The held-out split a `data.mixture` value names (`heldout:C`, `heldout:C1,C2`, `fig6:N`); None for any other value."
+def mixture_split(mixture: str, collection: str = "flan", fmt: str = "instructions", prompt_mix: str = "",
+                  inversion: float = 0.0) -> HeldoutSplit | None:
+    """The held-out split a `data.mixture` value names (`heldout:C`, `heldout:C1,C2`, `fig6:N`), in the Flan 2022
+    formats `prompt_mix` and `inversion` name (`data.prompt_mix`, `data.inversion`); None for any other value."""
     kind, sep, arg = str(mixture).partition(":")
     if not sep or kind not in ("heldout", "fig6"): return None
-    if kind == "heldout": return heldout_split(tuple(arg.split(",")), collection, fmt)
+    if kind == "heldout": return heldout_split(tuple(arg.split(",")), collection, fmt, inversion=inversion, prompt_mix=prompt_mix)
     if not arg.isdigit(): raise ValueError(f"data.mixture {mixture!r}: Figure 6's splits are fig6:1 .. fig6:{len(FIGURE6_ORDER)}")
-    return cluster_count_split(int(arg), collection, fmt)
+    return cluster_count_split(int(arg), collection, fmt, inversion, prompt_mix)
 
 # %% ../nbs/03_mixtures.ipynb #48506197
 def mixture_table(mixture: str) -> pd.DataFrame:
