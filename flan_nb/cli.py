@@ -60,6 +60,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--max-templates", type=int, help="evaluated templates per dataset (default: all)")
     ev.add_argument("--source", choices=("tfds", "mock"), default="tfds",
                     help="tfds: the prepared TFDS data, refused if missing (default); mock: TFDS mock data, random values")
+    ev.add_argument("--eval-format", default="instructions", help="how prompts are rendered, as training can: instructions "
+                    "(default), no_template (the inputs alone) or dataset_name (the dataset's name, then the inputs)")
     ev.add_argument("--out", help="write the results JSON here")
     ev.add_argument("--predictions", help="write per-example predictions (JSON lines) here")
     ev.set_defaults(fn=lambda a: cmd_eval(a))
@@ -247,13 +249,16 @@ def cmd_eval(args) -> int:
     "Evaluate a held-out cluster and print (and optionally save) the tables."
     from pathlib import Path
     from flan_nb.evaluation import evaluate_heldout
+    from flan_nb.tasks import FORMATS
     if args.cluster not in CLUSTER_TITLES: get_cluster(args.cluster)          # every argument is checked before any work
+    if args.eval_format not in FORMATS: raise ValueError(f"--eval-format must be one of {', '.join(FORMATS)}, got {args.eval_format!r}")
     for flag, path in (("--workdir", args.workdir), ("--model", args.model)):
         if path and not Path(path).exists(): raise ValueError(f"{flag} {path!r} does not exist")
     for flag, path in (("--out", args.out), ("--predictions", args.predictions)):
         if path and not Path(path).absolute().parent.is_dir():
             raise ValueError(f"{flag} {path!r}: its directory {str(Path(path).absolute().parent)!r} does not exist")
-    kw = dict(shots=args.shots, max_examples=args.max_examples, max_templates=args.max_templates, source=args.source)
+    kw = dict(shots=args.shots, max_examples=args.max_examples, max_templates=args.max_templates, source=args.source,
+              eval_format=args.eval_format)
     if args.workdir: res = evaluate_heldout(args.workdir, args.cluster, **kw)
     else:
         from flan_nb.convert import load

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from flax import nnx
 from tqdm.auto import tqdm
 from . import partitioning as part
-from .catalog import CLUSTER_TITLES, generated_state, get_cluster, get_dataset, to_python
+from .catalog import CLUSTER_TITLES, arc_choices, generated_state, get_cluster, get_dataset, to_python
 from .config import load_config
 from .inputs import mixture_datasets
 from .model import Transformer, generate
@@ -26,9 +26,9 @@ from . import mini  # noqa: F401  registers FLAN-mini: results and `collection='
 # %% auto #0
 __all__ = ['TRACE_COUNTS', 'SCORING_RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row',
            'pack_request', 'pack_rows', 'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow',
-           'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read', 'score_task', 'rank_classification',
-           'template_accuracy', 'task_metrics', 'generate_predictions', 'evaluate_template', 'EvalResults',
-           'check_eval_data', 'evaluate', 'trained_datasets', 'evaluate_heldout']
+           'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read', 'dropped_in_read', 'score_task',
+           'rank_classification', 'template_accuracy', 'task_metrics', 'generate_predictions', 'evaluate_template',
+           'EvalResults', 'check_eval_data', 'evaluate', 'trained_datasets', 'evaluate_heldout']
 
 # %% ../nbs/08_evaluation.ipynb #266320be
 @dataclasses.dataclass
@@ -243,13 +243,14 @@ _READS: collections.OrderedDict = collections.OrderedDict()
 
 def _read(task_name: str, split: str, source: str) -> tuple[list[dict], int]:
     from flan_nb.tasks import read_task, task_datasets, vocabulary   # here: TensorFlow loads only to read data
-    key = (task_name, split, source, vocabulary(), generated_state())
+    from flan_nb.prompts.closed_book_qa import ARC_DROPPED
+    key = (task_name, split, source, vocabulary(), generated_state(), arc_choices())
     if key in _READS: _READS.move_to_end(key)
     else:
         names = task_datasets(task_name)
-        before = sum(WRAPPED_LABELS[d] for d in names)
+        before, dropped = sum(WRAPPED_LABELS[d] for d in names), collections.Counter(ARC_DROPPED)
         rows = read_task(task_name, split, source=source, num_examples=MOCK_EXAMPLES)
-        _READS[key] = (rows, sum(WRAPPED_LABELS[d] for d in names) - before)
+        _READS[key] = (rows, sum(WRAPPED_LABELS[d] for d in names) - before, dict(sorted((ARC_DROPPED - dropped).items())))
         while len(_READS) > READ_CACHE_SIZE: _READS.popitem(last=False)
     return _READS[key]
 
@@ -262,6 +263,11 @@ def read_cached(task_name: str, split: str, source: str = "tfds") -> list[dict]:
 def wrapped_in_read(task_name: str, split: str, source: str = "tfds") -> int:
     "How many out-of-range TFDS mock labels wrapped while `read_cached` read the task (always 0 for real data)."
     return _read(task_name, split, source)[1]
+
+def dropped_in_read(task_name: str, split: str, source: str = "tfds") -> dict[int, int]:
+    """ARC questions FLAN's filter (`catalog.arc_choices`) dropped while `read_cached` read the task, by number of
+    answer choices (a few-shot read also counts those of its exemplar pool, read from the training split)."""
+    return _read(task_name, split, source)[2]
 
 def score_task(model: Transformer, task_name: str, split: str = "validation", n: int | None = None,
                source: str = "tfds", rows: int = 8, max_len: int | None = None):
@@ -327,12 +333,12 @@ def generate_predictions(model: Transformer, vocab, rows: Sequence[dict], max_ne
 
 def evaluate_template(model: Transformer, vocab, dataset: str, template: int, split: str = "test", shots: int = 0,
                       n: int | None = None, source: str = "tfds", rows: int = 8, max_len: int | None = None,
-                      max_new_tokens: int = 64, bootstrap: int = 0) -> tuple[dict, list[dict]]:
-    "Metrics (with intervals) of one dataset under one template, and its per-example predictions."
+                      max_new_tokens: int = 64, bootstrap: int = 0, fmt: str = "instructions") -> tuple[dict, list[dict]]:
+    "Metrics (with intervals) of one dataset under one template rendered in format `fmt`, and its per-example predictions."
     from flan_nb.tasks import task   # here: TensorFlow loads only to read data
     spec = get_dataset(dataset)
     if spec.kind == "classification":
-        name = task(dataset, template, shots, scoring=True).name
+        name = task(dataset, template, shots, scoring=True, fmt=fmt).name
         reqs, meta, sc, picks = score_task(model, name, split, n, source, rows, max_len)
         texts = [r.texts[p["sum"]] for r, p in zip(reqs, picks)]
         examples = [m["example"] for m in meta]
@@ -344,7 +350,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
                   "options": r.texts, "exemplar_ids": m["exemplar_ids"], "truncated": i in truncated}
                  for i, (r, m, t) in enumerate(zip(reqs, meta, texts))]
     else:
-        name = task(dataset, template, shots).name
+        name = task(dataset, template, shots, fmt=fmt).name
         examples = read_cached(name, split, source)[: n]
         if not examples: raise ValueError(f"{name} has no examples in split {split!r}")
         texts, cut = generate_predictions(model, vocab, examples, max_new_tokens, rows, max_len)
@@ -352,10 +358,14 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
         preds = [{"idx": int(ex["idx"]), "prediction": t, "target": to_python(ex["targets_pretokenized"]),
                   "exemplar_ids": np.asarray(ex["exemplar_ids"]).tolist(), "truncated": c}
                  for ex, t, c in zip(examples, texts, cut)]
-    summary = {"dataset": dataset, "template": template, "split": split, "shots": shots, "task": name,
+    summary = {"dataset": dataset, **({"direction": spec.direction(template)} if spec.language else {}),
+               "template": template, "split": split, "shots": shots, "format": fmt, "task": name,
                "examples": len(preds), "truncated": sum(p["truncated"] for p in preds), "metrics": values,
                "ci95": {k: list(v) for k, v in cis.items()}}
     if source == "mock": summary["wrapped_labels"] = wrapped_in_read(name, split, source)   # random labels out of range
+    if spec.family == "arc":   # FLAN's filter (not applied to TFDS mock data, whose number of choices is random)
+        summary["arc_choices"] = None if source == "mock" else arc_choices()
+        summary["dropped"] = {f"{n} choices": k for n, k in dropped_in_read(name, split, source).items()}
     return summary, [{"dataset": dataset, "template": template, "split": split, **p} for p in preds]
 
 # %% ../nbs/08_evaluation.ipynb #5a1cff1e
@@ -367,27 +377,36 @@ class EvalResults:
     settings: dict
 
     def templates(self) -> pd.DataFrame:
-        "One row per (dataset, template, split) with its primary metric and interval."
-        rows = []
+        """One row per (dataset, template, split) with its primary metric and interval; with a `direction` column
+        when a translation dataset was evaluated (both ways: `fr-en`, `en-fr`; '' for the other datasets)."""
+        rows, directions = [], any("direction" in s for s in self.summaries)
         for s in self.summaries:
             key = next(iter(s["metrics"]))
             ci = s["ci95"].get(key, [float("nan")] * 2)
-            rows.append({"cluster": _cluster(s["dataset"]), "dataset": s["dataset"], "template": s["template"],
+            rows.append({"cluster": _cluster(s["dataset"]), "dataset": s["dataset"],
+                         **({"direction": s.get("direction", "")} if directions else {}), "template": s["template"],
                          "split": s["split"], "metric": key, "value": s["metrics"][key], "ci_low": ci[0],
-                         "ci_high": ci[1], "examples": s["examples"], "truncated": s["truncated"]})
-        return pd.DataFrame(rows)
+                         "ci_high": ci[1], "examples": s["examples"], "truncated": s["truncated"],
+                         **({"dropped": sum(s["dropped"].values())} if "dropped" in s else {})})
+        out = pd.DataFrame(rows)
+        if "dropped" in out: out["dropped"] = out["dropped"].fillna(0).astype(int)   # only ARC's filter drops questions
+        return out
 
     def datasets(self) -> pd.DataFrame:
-        "Per dataset (test split): primary metric mean and std over templates, and the best-dev template's score."
+        """Per dataset (test split): primary metric mean and std over templates, and the best-dev template's score;
+        a translation dataset has a row per direction (`direction`, as in `templates`)."""
         t = self.templates()
         if t.empty: return t
         test, dev = t[t.split == self.settings["split"]], t[t.split == self.settings.get("dev_split")]
+        keys = ["cluster", "dataset"] + (["direction"] if "direction" in t else [])
         out = []
-        for (c, d), g in test.groupby(["cluster", "dataset"], sort=False):
-            row = {"cluster": c, "dataset": d, "metric": g.metric.iloc[0], "mean": g.value.mean(),
+        for k, g in test.groupby(keys, sort=False):
+            c, d = k[:2]
+            row = {"cluster": c, "dataset": d, **({"direction": k[2]} if len(k) > 2 else {}),
+                   "metric": g.metric.iloc[0], "mean": g.value.mean(),
                    "std": g.value.std(ddof=0), "templates": len(g), "examples": int(g.examples.iloc[0]),
-                   "truncated": int(g.truncated.sum())}
-            gd = dev[dev.dataset == d]
+                   "truncated": int(g.truncated.sum()), **({"dropped": int(g.dropped.iloc[0])} if "dropped" in g else {})}
+            gd = dev[(dev.dataset == d) & (dev.direction == k[2])] if len(k) > 2 else dev[dev.dataset == d]
             if len(gd):
                 best = int(gd.loc[gd.value.idxmax(), "template"])
                 row.update(best_dev_template=best, best_dev_score=float(g[g.template == best].value.iloc[0]))
@@ -395,7 +414,7 @@ class EvalResults:
         return pd.DataFrame(out)
 
     def clusters(self) -> pd.DataFrame:
-        "Per cluster: the mean over its datasets of the template-averaged primary metric."
+        "Per cluster: the mean over its datasets (a translation dataset once per direction) of the template-averaged primary metric."
         d = self.datasets()
         return d.groupby("cluster", sort=False).agg(mean=("mean", "mean"), datasets=("dataset", "count")).reset_index()
 
@@ -438,21 +457,29 @@ def _jsonable(x):
 def _cluster(dataset: str) -> str:
     return get_dataset(dataset).cluster
 
-def _targets(what, max_templates: int | None = None, collection: str = "flan") -> list[tuple[str, tuple[int, ...]]]:
-    "(dataset, templates) pairs from a cluster name (of `collection`), dataset names, or (dataset, template) pairs."
+def _targets(what, max_templates: int | None = None, collection: str = "flan",
+             eval_format: str = "instructions") -> list[tuple[str, tuple[int, ...]]]:
+    """(dataset, templates) pairs from a cluster name (of `collection`), dataset names, or (dataset, template) pairs.
+    A format other than instructions renders every template alike (the inputs without instructions), so a dataset
+    named without a template is evaluated once, under template 0."""
     if isinstance(what, str): what = get_cluster(what, collection) if what in CLUSTER_TITLES else [what]
     out = []
     for w in what:
         if isinstance(w, (tuple, list)): out.append((get_dataset(w[0]).name, (int(w[1]),)))
-        else: out.append((get_dataset(w).name, tuple(get_dataset(w).eval_templates)[:max_templates]))
+        elif eval_format != "instructions": out.append((get_dataset(w).name, (0,)))
+        else:   # the first `max_templates` of each direction (translation is evaluated both ways)
+            out.append((get_dataset(w).name, tuple(t for ts in get_dataset(w).directions.values() for t in ts[:max_templates])))
     return out
 
 def check_eval_data(tasks_or_cluster, source: str = "tfds", collection: str = "flan", max_templates: int | None = None,
-                    what: str | None = None):
-    """The (dataset, templates) pairs to evaluate, after checking their data can be read from `source` (`tasks.check_data`;
-    its message starts with `what`, by default 'evaluation of' what was asked for)."""
-    from flan_nb.tasks import check_data   # here: TensorFlow loads only to read data
-    targets = _targets(tasks_or_cluster, max_templates, collection)
+                    what: str | None = None, eval_format: str = "instructions"):
+    """The (dataset, templates) pairs to evaluate in `eval_format` (one of `tasks.FORMATS`), after checking their data
+    can be read from `source` (`tasks.check_data`; its message starts with `what`, by default 'evaluation of' what was
+    asked for)."""
+    from flan_nb.tasks import FORMATS, check_data   # here: TensorFlow loads only to read data
+    if eval_format not in FORMATS:
+        raise ValueError(f"eval_format must be one of {FORMATS} (the formats training renders), got {eval_format!r}")
+    targets = _targets(tasks_or_cluster, max_templates, collection, eval_format)
     check_data([d for d, _ in targets], source, what or f"evaluation of {tasks_or_cluster!r}")
     return targets
 
@@ -460,14 +487,19 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
              split: str = "test", dev_split: str | None = "validation", source: str = "tfds", rows: int = 8,
              max_len: int | None = None, max_new_tokens: int = 64, bootstrap: int = 200, progress: bool = True,
              model_id: str = "", training_mixture: str | None = None, max_templates: int | None = None,
-             collection: str = "flan", tags: Mapping[str, Any] | None = None) -> EvalResults:
+             collection: str = "flan", tags: Mapping[str, Any] | None = None,
+             eval_format: str = "instructions") -> EvalResults:
     """Zero- or few-shot evaluation of `tasks_or_cluster` (a cluster, dataset names or (dataset, template) pairs)
-    over the evaluated templates (the first `max_templates` of them, for a quick look): `split` for the scores,
+    over the evaluated templates (the first `max_templates` of them, for a quick look), rendered in `eval_format`
+    (one of `tasks.FORMATS`, as training renders them; recorded in the settings): `split` for the scores,
     `dev_split` (None to skip) to pick the best-dev template. `source`: 'tfds' (the prepared data: refused before any
     work when a dataset is missing) or 'mock' (TFDS mock data, random values); generated datasets are always read as
     they are. `settings['source']` and `settings['data']` (per dataset and split) record what was read."""
     from flan_nb.tasks import configure, data_record, source_of   # here: TensorFlow loads only to read data
-    targets = check_eval_data(tasks_or_cluster, source, collection, max_templates)
+    if (tags or {}).get("eval_format", eval_format) != eval_format:
+        raise ValueError(f"tags say eval_format {tags['eval_format']!r} but the evaluation renders {eval_format!r}; "
+                         "pass eval_format= and drop the tag")
+    targets = check_eval_data(tasks_or_cluster, source, collection, max_templates, eval_format=eval_format)
     configure(vocabulary=vocab)
     jobs = [(d, t, sp) for d, ts in targets for t in ts for sp in ([split] + ([dev_split] if dev_split else []))]
     splits = [split] + ([dev_split] if dev_split else [])
@@ -475,12 +507,15 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
     summaries, predictions = [], []
     for d, t, sp in tqdm(jobs, desc="evaluate", disable=not progress):
         s, p = evaluate_template(model, vocab, d, t, sp, shots, max_examples, source, rows, max_len, max_new_tokens,
-                                 bootstrap if sp == split else 0)
+                                 bootstrap if sp == split else 0, eval_format)
         summaries.append(s); predictions.extend(p)
     settings = {"model": model_id or f"{type(model).__name__}({model.config})", "vocabulary": repr(vocab),
-                "training_mixture": training_mixture, "collection": collection, "shots": shots, "split": split, "dev_split": dev_split,
+                "training_mixture": training_mixture, "collection": collection, "shots": shots, "eval_format": eval_format,
+                "split": split, "dev_split": dev_split,
                 "max_examples": max_examples, "max_templates": max_templates, "source": source_of(data), "data": data,
                 **({"wrapped_labels": sum(s.get("wrapped_labels", 0) for s in summaries)} if source == "mock" else {}),
+                **({"arc_choices": None if source == "mock" else arc_choices()}
+                   if any(get_dataset(d).family == "arc" for d, _ in targets) else {}),
                 "max_len": max_len or model.config.max_seq_len,
                 "max_new_tokens": max_new_tokens, "bootstrap": bootstrap, "ci": "95% percentile bootstrap over examples",
                 "classification": "rank classification, summed log-likelihood of each option incl. EOS (also per token, per char)",
@@ -525,7 +560,7 @@ def evaluate_heldout(workdir_or_model, cluster: str, vocab=None, training_mixtur
         split = _saved_split(Path(workdir_or_model), cfg)
     datasets = _heldout_datasets(split, training_mixture, cluster, collection)
     check_eval_data(list(datasets), kw.get("source", "tfds"), collection, kw.get("max_templates"),
-                    f"evaluation of {cluster!r}")                      # before a checkpoint is restored
+                    f"evaluation of {cluster!r}", kw.get("eval_format", "instructions"))   # before a checkpoint is restored
     if given: model, model_id = workdir_or_model, kw.pop("model_id", "")
     else:
         model, vocab, _ = restore_model(workdir_or_model)

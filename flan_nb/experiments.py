@@ -10,7 +10,8 @@ from pathlib import Path
 import ml_collections
 from flax import nnx
 from . import mini
-from .catalog import FIGURE6_HELDOUT, FIGURE6_ORDER, get_cluster, get_collection, heldout_exclusions
+from .catalog import (
+    ARC_CHOICES, FIGURE6_HELDOUT, FIGURE6_ORDER, get_cluster, get_collection, heldout_exclusions, set_arc_choices)
 from .checkpointing import is_workdir, load_init, model_and_vocab, restore_model
 from .config import load_config, merge_config, nested, upgrade_config
 from .convert import load
@@ -40,6 +41,7 @@ def experiment_config(fast: bool = False) -> ml_collections.ConfigDict:
     c.shots = (0, 1, 2)             # fewshot's default
     c.eval.dev_split = None         # e.g. 'validation' for the best-dev template (figures' score='best_dev')
     c.checkpoint_every = 0          # checkpoints every N steps (0: at the end and when interrupted, as in the demo)
+    c.arc_choices = ARC_CHOICES     # FLAN's ARC filter: questions with 4 answer choices only (None: every question)
     return c
 
 # %% ../nbs/11_experiments.ipynb #ea91a525
@@ -65,6 +67,7 @@ class _Job:
     shots: int = 0
     seen: bool = False                           # the cluster was in the tuning mixture (Figure 7's right panel)
     tuned: bool = True                           # False: the base model (evaluated as untuned, no leak check needed)
+    eval_format: str = "instructions"            # the format the evaluation renders (`tasks.FORMATS`)
     tags: dict = dataclasses.field(default_factory=dict)    # values may be callables, computed only when needed
 
     def resolved_tags(self) -> dict:
@@ -84,6 +87,8 @@ def _check_config(c: ml_collections.ConfigDict):
     try: get_collection(c.collection)
     except KeyError as e: raise ValueError(f"collection: {e.args[0]}") from None
     check_source(c.source)
+    prev = set_arc_choices(c.arc_choices)     # checks the value
+    set_arc_choices(prev)
     if c.source == "mock" and get_collection(c.collection).examples is not None:
         raise ValueError(f"source 'mock' replaces TFDS data with random values, but collection {c.collection!r} is "
                          "generated (it reads no TFDS data); use source 'tfds'")
@@ -188,7 +193,7 @@ def _evaluate(job: _Job, c: ml_collections.ConfigDict, progress: bool) -> EvalRe
     "Evaluate one job: held out (leak-checked) for a tuned model, plainly for a base or a seen cluster."
     kw = dict(shots=job.shots, max_examples=c.eval.max_examples or None, max_templates=c.eval.max_templates or None,
               bootstrap=c.eval.bootstrap, dev_split=c.eval.dev_split, source=c.source,
-              progress=progress)
+              progress=progress, eval_format=job.eval_format)
     if job.tuned and not job.seen: return evaluate_heldout(job.source, job.cluster, tags=job.tags, **kw)
     model, vocab = _load_model(job.source)
     mixture, fmt, model_id = None, "instructions", str(job.source)
@@ -222,6 +227,7 @@ def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress
     todo = [(j, tg) for j, d, tg in zip(jobs, done, tags) if not d]
     if todo and not dry_run:
         prev_world = mini.set_world_seed(c.world_seed)   # every dataset from the world of c.world_seed, as in the demo
+        prev_arc = set_arc_choices(c.arc_choices)        # tuning and evaluation read ARC alike (evaluate records it)
         try:
             _check_data(name, [j for j, _ in todo], c)   # missing TFDS data stops the driver before it trains anything
             if any(t.data.mixture == PRETRAIN_TASK for j, _ in todo for t in j.train):   # the base's data, as the demo registers it
@@ -231,7 +237,7 @@ def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress
                 for t in j.train: _ensure_trained(t, progress)
                 print(f"evaluating {j.source} on {j.cluster} ({j.shots}-shot) -> {j.path}", flush=True)
                 _save(_evaluate(j, c, progress), j.path)
-        finally: mini.set_world_seed(prev_world)
+        finally: mini.set_world_seed(prev_world); set_arc_choices(prev_arc)
     return ExperimentRuns(name, [j.path for j in jobs], skipped, tags, workdirs)
 
 def _setup(c, out, cfg_fn=experiment_config) -> tuple[ml_collections.ConfigDict, Path]:
@@ -294,20 +300,27 @@ def cluster_count(ns: Iterable[int] = range(1, 8), heldout: Sequence[str] = FIGU
 # %% ../nbs/11_experiments.ipynb #85c2f069
 def instruction_ablation(cluster: str | None = None, formats: Sequence[str] = FORMATS, base: str | None = None,
                          out=None, cfg: ml_collections.ConfigDict | None = None, progress: bool = True,
-                         dry_run: bool = False) -> ExperimentRuns:
-    "Tune `heldout:cluster` in each of `formats`, evaluate each zero-shot with instructions: Figure 8."
+                         dry_run: bool = False, same_format: Sequence[str] | None = None) -> ExperimentRuns:
+    """Tune `heldout:cluster` in each of `formats`, evaluate each zero-shot with instructions, and the models tuned in
+    a format of `same_format` also in that format (default: dataset_name when it is tuned, the paper's fourth bar):
+    Figure 8."""
     c, out = _setup(cfg, out)
     cluster = _check_cluster(cluster or c.heldout, c.collection)
     formats = [formats] if isinstance(formats, str) else list(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats: raise ValueError(f"formats must be among {FORMATS}, got {bad or formats}")
+    if same_format is None: same_format = [f for f in formats if f == "dataset_name"]
+    same_format = [same_format] if isinstance(same_format, str) else list(same_format)
+    bad = [f for f in same_format if f not in formats or f == "instructions"]
+    if bad: raise ValueError(f"same_format: {bad} must be tuned formats other than instructions (formats are {formats})")
     b = make_base(c, out, {"init_from": base} if base else None)
     jobs = []
-    for fmt in formats:
+    for fmt, ev in [(f, "instructions") for f in formats] + [(f, f) for f in same_format]:
         t = tune_config(c, out, b, f"heldout:{cluster}", fmt)
-        jobs.append(_Job(out / "results" / "instruction_ablation" / f"{cluster}.{fmt}.json", t.workdir, cluster, _train(b, t),
+        name = f"{cluster}.{fmt}.json" if ev == "instructions" else f"{cluster}.{fmt}.eval-{ev}.json"
+        jobs.append(_Job(out / "results" / "instruction_ablation" / name, t.workdir, cluster, _train(b, t), eval_format=ev,
                          tags={"experiment": "instruction_ablation", "label": f"{_name(c)} format ablation",
-                               "eval_format": "instructions", "tuned": True}))
+                               "eval_format": ev, "tuned": True}))
     return _execute("instruction_ablation", jobs, c, progress, dry_run)
 
 # %% ../nbs/11_experiments.ipynb #32d3ed20

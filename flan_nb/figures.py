@@ -19,7 +19,7 @@ from .evaluation import EvalResults
 # %% auto #0
 __all__ = ['PAPER', 'FIGURE6_DATASETS', 'PAPER_FINDINGS', 'STYLE', 'PAPER_COLORS', 'RUN_COLORS', 'SETTINGS_KEYS', 'SCORES',
            'FORMAT_NAMES', 'FIGURE_FILES', 'PaperSeries', 'style', 'load_runs', 'n_clusters', 'run_groups', 'run_label',
-           'fig_clusters', 'dataset_key', 'fig_datasets', 'fig_cluster_count', 'fig_scale', 'fig_instructions',
+           'dataset_key', 'fig_clusters', 'fig_datasets', 'fig_cluster_count', 'fig_scale', 'fig_instructions',
            'fig_fewshot', 'fig_templates', 'save', 'figure_runs', 'draw_all']
 
 # %% ../nbs/10_figures.ipynb #8008adc4
@@ -127,7 +127,7 @@ SETTINGS_KEYS = {
     "params": ("7", "tag: the model's parameter count"),
     "tuned": ("7", "tag: instruction-tuned or not (default: whether training_mixture is set)"),
     "seen": ("7", "tag: true when the evaluated tasks were in the tuning mixture (default false: held out)"),
-    "eval_format": ("8", "tag: the evaluation format (default instructions)"),
+    "eval_format": ("8", "written by evaluate: the format prompts were rendered in (results without it: instructions)"),
 }
 
 def n_clusters(res: EvalResults) -> int | None:
@@ -187,8 +187,20 @@ def _series(runs, key=run_label) -> dict[str, EvalResults]:
 # %% ../nbs/10_figures.ipynb #c7b161e5
 SCORES = ("mean", "best_dev")
 
+def dataset_key(dataset: str, direction: str | None = None) -> str:
+    """The category of a run's dataset: its name, with `:direction` for translation (`:de-en`, `:en-de`); a result
+    without a direction (evaluated before both ways were) translated into English."""
+    try: lang = get_dataset(dataset).language
+    except KeyError: return dataset
+    return f"{dataset}:{direction or f'{lang}-en'}" if lang else dataset
+
+def _keys(table: pd.DataFrame) -> list[str]:
+    "`dataset_key` of each row of a `templates()` or `datasets()` table."
+    dirs = table["direction"] if "direction" in table else [None] * len(table)
+    return [dataset_key(d, r) for d, r in zip(table["dataset"], dirs)]
+
 def _datasets(res: EvalResults, score: str = "mean") -> pd.DataFrame:
-    "Per dataset: cluster, score, std over templates (indexed by dataset)."
+    "Per dataset (a translation dataset per direction): cluster, score, std over templates (indexed by `dataset_key`)."
     if score not in SCORES: raise ValueError(f"score must be one of {SCORES}, got {score!r}")
     d = res.datasets()
     if d.empty: return pd.DataFrame(columns=["cluster", "score", "std"])
@@ -197,7 +209,7 @@ def _datasets(res: EvalResults, score: str = "mean") -> pd.DataFrame:
             raise ValueError(f"{run_label(res)} has no dev-split scores for a best-dev template: evaluate with dev_split, or use score='mean'")
         d["score"] = d["best_dev_score"]
     else: d["score"] = d["mean"]
-    return d.set_index("dataset")[["cluster", "score", "std"]]
+    return d.set_index(pd.Index(_keys(d), name="dataset"))[["cluster", "score", "std"]]
 
 def _clusters(res: EvalResults, score: str = "mean") -> pd.DataFrame:
     "Per cluster: the mean over its datasets of the score and of the std over templates."
@@ -270,19 +282,6 @@ def fig_clusters(runs=None, score: str = "mean", clusters: list[str] | None = No
                    f"Paper numbers: {paper[0].source}; [S] = secondary source quoting the paper; {paper[2].note}." + runs_note)
 
 # %% ../nbs/10_figures.ipynb #77365196
-def _pair(dataset: str) -> tuple[str, str] | None:
-    "Translation datasets' language pair from the name (`wmt16_translate_deen` -> ('de', 'en')), else None."
-    try: is_tr = get_dataset(dataset).cluster == "translation"
-    except KeyError: return None
-    if not is_tr: return None
-    a, b = dataset[-4:-2], dataset[-2:]
-    return (b, a) if a == "en" else (a, b)
-
-def dataset_key(dataset: str) -> str:
-    "The category of a run's dataset: its name, with `:xx-en` for translation (our templates translate into English)."
-    p = _pair(dataset)
-    return f"{dataset}:{p[0]}-en" if p else dataset
-
 def _dataset_tick(key: str) -> str:
     d, _, direction = key.partition(":")
     return d + (f" ({direction.replace('-', '→')})" if direction else "")
@@ -292,13 +291,12 @@ def fig_datasets(runs=None, score: str = "mean", datasets: list[str] | None = No
     "Figure 5 style: per dataset, the runs' scores with the std over templates as error bars, beside the paper's."
     paper = PAPER["figure5"][0]
     ours = {k: _datasets(r, score) for k, r in _series(runs).items()}
-    clus = {dataset_key(d): c for t in ours.values() for d, c in t.cluster.items()}
+    clus = {k: c for t in ours.values() for k, c in t.cluster.items()}
     cluster_of = lambda k: clus.get(k) or get_dataset(k.split(":")[0]).cluster
     if datasets is not None: cats = [k if ":" in k else dataset_key(k) for k in datasets]
-    else: cats = _order([dataset_key(d) for t in ours.values() for d in t.index] if ours else list(paper.values), cluster_of)
+    else: cats = _order([k for t in ours.values() for k in t.index] if ours else list(paper.values), cluster_of)
     series = [(paper.label, dict(paper.values), None, dict(color=PAPER_COLORS[2]))]
     for i, (k, t) in enumerate(ours.items()):
-        t = t.rename(index=dataset_key)
         series.append((k, t.score.to_dict(), t["std"].to_dict(), dict(color=RUN_COLORS[i % len(RUN_COLORS)])))
     if not any(c in v for _, v, *_ in series for c in cats): _no_data("fig_datasets", f"no numbers for datasets {cats}", "pass runs that evaluated them")
     most = max(1, max(sum(c in v for _, v, *_ in series) for c in cats))  # bars of the fullest category
@@ -316,7 +314,7 @@ def fig_datasets(runs=None, score: str = "mean", datasets: list[str] | None = No
     what = "best-dev template" if score == "best_dev" else "mean over templates"
     return _finish(fig, "Figure 5 style: zero-shot per dataset (error bars: std over templates)",
                    f"Paper numbers: FLAN 137B zero-shot per dataset [S] (secondary source quoting the paper; {paper.note}). "
-                   f"Runs: {what}; our translation templates translate into English, so runs stand beside the xx→en numbers.")
+                   f"Runs: {what}; translation has a bar per direction (into English and out of it), as the paper reports.")
 
 # %% ../nbs/10_figures.ipynb #586633c0
 _SHORT = {"summarization": "summ.", "translation": "transl.", "reading_comprehension": "read. comp.",
@@ -467,8 +465,9 @@ def fig_templates(runs=None) -> Figure:
     for lab, r in ours.items():
         t = r.templates()
         t = t[t.split == r.settings["split"]]
-        piv = t.pivot_table(index="dataset", columns="template", values="value", aggfunc="mean")
-        tabs[lab] = piv.loc[_order(piv.index, lambda d: t.cluster[t.dataset == d].iloc[0])]
+        t = t.assign(key=_keys(t))                                  # a translation dataset: a row per direction
+        piv = t.pivot_table(index="key", columns="template", values="value", aggfunc="mean")
+        tabs[lab] = piv.loc[_order(piv.index, lambda k: t.cluster[t.key == k].iloc[0])]
     ncol = max(p.shape[1] for p in tabs.values())
     fig = _figure(max(6.5, 2.8 + 0.62 * ncol), sum(1.3 + 0.34 * len(p) for p in tabs.values()) + 0.6)
     axes = fig.subplots(len(tabs), 1, squeeze=False, height_ratios=[len(p) + 2 for p in tabs.values()])[:, 0]
