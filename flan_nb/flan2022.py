@@ -12,10 +12,10 @@ from .templates import TEMPLATES, Template, TemplateError, example_fields, has_o
 
 # %% auto #0
 __all__ = ['MARKERS', 'LETTERS', 'OPTIONS_STYLES', 'MIXED', 'SETTINGS', 'PROMPT_MIXES', 'QA_CLUSTERS', 'INVERTED_FIELD',
-           'INVERSION_TEMPLATES', 'OptionsStyle', 'options_style', 'style_for', 'Rendered', 'render_styled',
-           'PromptMix', 'prompt_mix', 'register_prompt_mix', 'PromptSetting', 'setting_for', 'example_key',
-           'draw_exemplars', 'budgeted_prompt', 'prompt_kind', 'prompt_kinds', 'invertible', 'inversion_fields',
-           'field_label', 'render_inverted']
+           'INVERSION_TEMPLATES', 'ABLATION_ARMS', 'OptionsStyle', 'options_style', 'style_for', 'Rendered',
+           'render_styled', 'PromptMix', 'prompt_mix', 'register_prompt_mix', 'PromptSetting', 'setting_for',
+           'example_key', 'draw_exemplars', 'budgeted_prompt', 'prompt_kind', 'prompt_kinds', 'invertible',
+           'inversion_fields', 'field_label', 'render_inverted', 'ablation_plan']
 
 # %% ../nbs/01o_flan2022.ipynb #66abef09
 MARKERS = ("-", "*", "", "(A)", "A.", "A)", "1.", "1)")
@@ -89,7 +89,7 @@ def options_style(name: str) -> OptionsStyle:
 def style_for(position: int, dataset: str, seed: int = 0, n_options: int = 2, styles: Sequence[str] | None = None) -> str:
     "The options style of the example at `position` of `dataset`'s stream under the `mixed` style."
     names = [n for n in (styles or OPTIONS_STYLES) if options_style(n).max_options >= n_options]
-    if not names: raise ValueError(f"{dataset}: none of the styles {list(styles)} can label {n_options} options")
+    if not names: raise ValueError(f"{dataset}: none of the styles {list(styles or OPTIONS_STYLES)} can label {n_options} options")
     rng = np.random.default_rng([seed, zlib.crc32(dataset.encode()), int(position), 2022])
     return names[int(rng.integers(len(names)))]
 
@@ -269,3 +269,30 @@ def render_inverted(name: str, example: Mapping, template: int) -> tuple[str, st
     fields = {"given": lines + ("\n" if lines else ""), "answer": str(f["answer"]), "asked": field_label(asked),
               "target": f[asked]}
     return INVERSION_TEMPLATES[template].render(fields, where=f"inversion template {template} of {name!r}")
+
+# %% ../nbs/01o_flan2022.ipynb #f61637d5
+ABLATION_ARMS: dict[str, dict] = {
+    "zero_shot": {"prompt_mix": "", "inversion": 0.0},                  # FLAN 2021: zero-shot, FLAN's OPTIONS block
+    "flan2022": {"prompt_mix": "flan2022", "inversion": 0.0},           # a quarter each of zero-/few-shot x options/none
+    "flan2022_inverted": {"prompt_mix": "flan2022", "inversion": 0.25}, # the mix, and inverted tasks at 1/4 of the rates
+}
+
+def ablation_plan(heldout: Sequence[str] = ("nli",), collection: str = "mini", arms: Sequence[str] = tuple(ABLATION_ARMS),
+                  shots: Sequence[int] = (0, 5)) -> list[dict]:
+    """The runs of the Flan 2022 ablation: per held-out cluster and arm (`ABLATION_ARMS`), the `data` settings, the same
+    as `--set` overrides, the training mixture, and the evaluations of the held-out cluster (one per number of shots)."""
+    from flan_nb.mixtures import mixture_split   # here: the plan's splits need seqio, the rendering above does not
+    from flan_nb.tasks import SHOTS
+    bad = [a for a in arms if a not in ABLATION_ARMS]
+    if bad or not arms: raise ValueError(f"arms must be among {list(ABLATION_ARMS)}, got {bad or list(arms)}")
+    bad = [k for k in shots if k not in SHOTS]
+    if bad or not shots: raise ValueError(f"shots must be among {SHOTS}, got {bad or list(shots)}")
+    jobs = []
+    for c in heldout:
+        for a in arms:
+            data = {"mixture": f"heldout:{c}", "collection": collection, **ABLATION_ARMS[a]}
+            split = mixture_split(data["mixture"], collection, "instructions", data["prompt_mix"], data["inversion"])
+            jobs.append({"arm": a, "cluster": c, "data": data, "mixture": split.mixture,
+                         "overrides": [f"data.{k}={v!r}" if isinstance(v, str) else f"data.{k}={v}" for k, v in data.items()],
+                         "evaluate": [{"cluster": c, "shots": k} for k in shots]})
+    return jobs
