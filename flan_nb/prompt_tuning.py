@@ -19,9 +19,11 @@ from .model import Transformer
 from .step import LOSS_NORMALIZATIONS, loss_sums
 
 # %% auto #0
-__all__ = ['PROMPT_FORMAT', 'PROMPT_INITS', 'PromptEmbedding', 'PromptTuned', 'sampled_vocab_init', 'class_label_init',
-           'split_prompt', 'prompt_step', 'train_prompt', 'PromptCheckpointError', 'base_fingerprint', 'save_prompt',
-           'read_prompt_meta', 'load_base', 'load_prompt', 'check_start', 'prompt_tune', 'compare_prompt_tuning']
+__all__ = ['PROMPT_FORMAT', 'PROMPT_INITS', 'STUDY_FORMAT', 'PAPER_NOTE', 'PromptEmbedding', 'PromptTuned', 'sampled_vocab_init',
+           'class_label_init', 'split_prompt', 'prompt_step', 'train_prompt', 'train_prompt_state',
+           'PromptCheckpointError', 'base_fingerprint', 'save_prompt', 'read_prompt_meta', 'load_base', 'load_prompt',
+           'load_prompt_state', 'check_start', 'prompt_tune', 'compare_prompt_tuning', 'prompt_tuning_study',
+           'load_study', 'study_table', 'fig_prompt_tuning']
 
 # %% ../nbs/07f_prompt_tuning.ipynb #963bf4f0
 class PromptEmbedding(nnx.Variable):
@@ -107,11 +109,23 @@ _BATCH_KEYS = ("decoder_input_tokens", "decoder_target_tokens", "decoder_segment
 def train_prompt(model: PromptTuned, batches: Iterable[Mapping[str, np.ndarray]], tx: optax.GradientTransformation,
                  steps: int, z_loss: float = 0.0, normalization: str = "tokens") -> list[dict]:
     "Train `model`'s prompt for `steps` batches (its base untouched); writes the prompt back and returns per-step metrics."
+    return train_prompt_state(model, batches, tx, steps, None, z_loss, normalization)[0]
+
+def train_prompt_state(model: PromptTuned, batches: Iterable[Mapping[str, np.ndarray]], tx: optax.GradientTransformation,
+                       steps: int, opt_state=None, z_loss: float = 0.0, normalization: str = "tokens") -> tuple[list[dict], Any]:
+    """`train_prompt` from the optimizer state `opt_state` (default: `tx.init` of the prompt), returning the per-step
+    metrics and the optimizer state it ends with: to resume, pass that state and the batches that come next."""
     if not isinstance(model, PromptTuned): raise TypeError(f"train_prompt needs a PromptTuned model, got {type(model).__name__}")
     if not isinstance(steps, (int, np.integer)) or steps < 1: raise ValueError(f"steps must be a positive int, got {steps!r}")
     graphdef, prompt, rest = split_prompt(model)
     prompt = jax.tree.map(jnp.array, prompt)   # a copy: the step donates it, and the model keeps its own until the end
-    opt_state, step, history, it = tx.init(prompt), prompt_step(graphdef, tx, z_loss, normalization), [], iter(batches)
+    fresh = tx.init(prompt)
+    if opt_state is None: opt_state = fresh
+    elif (jax.tree.structure(opt_state) != jax.tree.structure(fresh)
+          or [np.shape(a) for a in jax.tree.leaves(opt_state)] != [np.shape(a) for a in jax.tree.leaves(fresh)]):
+        raise ValueError("opt_state is not a state of this optimizer for this prompt (its structure or shapes differ from tx.init's)")
+    else: opt_state = jax.tree.map(jnp.array, opt_state)   # a copy: the caller's state outlives a failed run
+    step, history, it = prompt_step(graphdef, tx, z_loss, normalization), [], iter(batches)
     for i in range(steps):
         try: batch = next(it)
         except StopIteration: raise ValueError(f"the batches ran out after {i} of {steps} steps") from None
@@ -122,7 +136,7 @@ def train_prompt(model: PromptTuned, batches: Iterable[Mapping[str, np.ndarray]]
     state = nnx.state(model, PromptEmbedding)
     nnx.replace_by_pure_dict(state, prompt)
     nnx.update(model, state)
-    return history
+    return history, opt_state
 
 # %% ../nbs/07f_prompt_tuning.ipynb #82674dd4
 class PromptCheckpointError(ValueError):
@@ -139,22 +153,35 @@ def base_fingerprint(model: Transformer) -> str:
         h.update(f"{jax.tree_util.keystr(path)}:{a.dtype}:{a.shape};".encode()); h.update(a.tobytes())
     return h.hexdigest()
 
+def _leaf_specs(tree) -> list:
+    return [[list(np.shape(a)), str(np.asarray(a).dtype)] for a in jax.tree.leaves(tree)]
+
 def save_prompt(directory: str | os.PathLike, model: PromptTuned, base: str | os.PathLike, base_step: int | None = None,
-                info: Mapping[str, Any] | None = None) -> Path:
+                info: Mapping[str, Any] | None = None, opt_state=None, trained_steps: int | None = None) -> Path:
     """Save `model`'s prompt alone to a new `directory`, with a pointer to its `base` (work directory and checkpoint
-    `base_step`, or a .gguf / Hugging Face path) and the base's fingerprint; `info` (JSON) is kept beside them."""
+    `base_step`, or a .gguf / Hugging Face path) and the base's fingerprint; `info` (JSON) is kept beside them. With
+    `opt_state` and `trained_steps`, also the optimizer state and how many steps made it, to resume from."""
     if not isinstance(model, PromptTuned): raise TypeError(f"save_prompt needs a PromptTuned model, got {type(model).__name__}")
+    if (opt_state is None) != (trained_steps is None):
+        raise ValueError("pass opt_state and trained_steps together (to resume from this prompt), or neither")
+    if trained_steps is not None and (not isinstance(trained_steps, (int, np.integer)) or trained_steps < 1):
+        raise ValueError(f"trained_steps must be a positive int, got {trained_steps!r}")
     d = Path(directory).absolute()
     if d.exists() and any(d.iterdir()): raise PromptCheckpointError(f"{d} is not empty; save a prompt to a new directory")
     if not Path(base).exists(): raise PromptCheckpointError(f"the base {base} does not exist; point at its work directory or file")
     meta = {"format": PROMPT_FORMAT, "base": str(Path(base).absolute()), "base_step": base_step,
             "base_fingerprint": base_fingerprint(model.model), "prompt_length": model.prompt_length,
-            "d_model": model.config.d_model, "info": dict(info or {})}
+            "d_model": model.config.d_model, "info": dict(info or {}),
+            "trained_steps": None if trained_steps is None else int(trained_steps),
+            "optimizer_leaves": None if opt_state is None else _leaf_specs(opt_state)}
     json.dumps(meta)   # fails here, before anything is written, if `info` is not JSON
     d.mkdir(parents=True, exist_ok=True)
     with ocp.StandardCheckpointer() as ckpt:
         ckpt.save(d / "prompt", {"prompt": model.prompt[...]})
         ckpt.wait_until_finished()
+        if opt_state is not None:             # the leaves by position: no optax namedtuple goes through orbax
+            ckpt.save(d / "optimizer", {str(k): a for k, a in enumerate(jax.tree.leaves(opt_state))})
+            ckpt.wait_until_finished()
     (d / "prompt.json").write_text(json.dumps(meta, indent=1))
     return d
 
@@ -190,6 +217,22 @@ def load_prompt(directory: str | os.PathLike, base: Transformer | None = None) -
         prompt = ckpt.restore(Path(directory).absolute() / "prompt", target)["prompt"]
     return PromptTuned(model, prompt)
 
+def load_prompt_state(directory: str | os.PathLike, tx: optax.GradientTransformation,
+                      base: Transformer | None = None) -> tuple[PromptTuned, Any, int]:
+    "`(base + prompt, optimizer state, trained steps)` of a prompt saved with its optimizer state, to resume training."
+    meta = read_prompt_meta(directory)
+    if meta.get("optimizer_leaves") is None:
+        raise PromptCheckpointError(f"{Path(directory).absolute()} holds no optimizer state to resume from (saved without opt_state)")
+    model = load_prompt(directory, base)
+    fresh = tx.init(split_prompt(model)[1])
+    if _leaf_specs(fresh) != meta["optimizer_leaves"]:
+        raise PromptCheckpointError(f"the optimizer state in {Path(directory).absolute()} is not a state of this optimizer")
+    leaves, treedef = jax.tree.flatten(fresh)
+    with ocp.StandardCheckpointer() as ckpt:
+        saved = ckpt.restore(Path(directory).absolute() / "optimizer",
+                             {str(k): jax.ShapeDtypeStruct(np.shape(a), np.asarray(a).dtype) for k, a in enumerate(leaves)})
+    return model, jax.tree.unflatten(treedef, [saved[str(k)] for k in range(len(leaves))]), meta["trained_steps"]
+
 # %% ../nbs/07f_prompt_tuning.ipynb #62483fea
 PROMPT_INITS = ("class_labels", "vocab")
 
@@ -197,6 +240,18 @@ def _newest_step(workdir: Path) -> int:
     steps = sorted(int(p.name) for p in (workdir / "checkpoints").iterdir() if p.name.isdigit())
     if not steps: raise PromptCheckpointError(f"{workdir} has no checkpoint to prompt-tune from")
     return steps[-1]
+
+_RESUME_KEYS = ("workdir", "base_step", "dataset", "prompt_length", "init", "learning_rate", "rows", "seed", "source")
+
+def _resumable(directory, settings: Mapping) -> int:
+    "The steps a saved prompt was trained, once its settings are checked to be `settings` but for a smaller `steps`."
+    meta = read_prompt_meta(directory)
+    done, info = meta.get("trained_steps"), meta.get("info", {})
+    if done is None: raise PromptCheckpointError(f"{Path(directory).absolute()} holds no optimizer state to resume from (saved without opt_state)")
+    other = [f"{k}={info.get(k)!r}, not {settings[k]!r}" for k in _RESUME_KEYS if info.get(k) != settings[k]]
+    if other: raise ValueError(f"cannot resume from {Path(directory).absolute()}: it was trained with {'; '.join(other)}")
+    if done >= settings["steps"]: raise ValueError(f"{Path(directory).absolute()} has trained {done} steps already; ask for more than {done}")
+    return int(done)
 
 def check_start(workdir: str | os.PathLike, dataset: str, init: str = "class_labels", source: str = "tfds"):
     """`(work directory, dataset spec, run config)` once everything prompt tuning needs is checked, no checkpoint
@@ -226,10 +281,14 @@ def check_start(workdir: str | os.PathLike, dataset: str, init: str = "class_lab
 def prompt_tune(workdir: str | os.PathLike, dataset: str, prompt_length: int = 10, steps: int = 100,
                 init: str = "class_labels", learning_rate: float = 1e-2, rows: int = 8, seed: int = 0,
                 max_examples: int | None = None, max_templates: int | None = None, source: str = "tfds",
-                out: str | os.PathLike | None = None, progress: bool = False) -> dict:
+                out: str | os.PathLike | None = None, progress: bool = False,
+                resume: str | os.PathLike | None = None) -> dict:
     """Prompt-tune the newest checkpoint of `workdir` on `dataset` (AdamW at a constant `learning_rate`, `rows` rows a
     batch) and score it on the test split, reading `dataset` from `source` ('tfds', or 'mock' for a TFDS dataset's
-    mock data; generated FLAN-mini data is always real); with `out`, save the prompt there. The accuracy, losses and settings."""
+    mock data; generated FLAN-mini data is always real); with `out`, save the prompt there. The accuracy, losses and
+    settings, the prompt-tuned `model` and its evaluation (`results`, an `EvalResults` with every prediction). The
+    saved prompt keeps its optimizer state: `resume=` that directory (same settings, more `steps`) trains on from it
+    with the batches that come next, exactly as one longer run would."""
     from flan_nb import tasks                                   # here: TensorFlow and seqio load only to read data
     from flan_nb.checkpointing import restore_model
     from flan_nb.evaluation import evaluate
@@ -237,29 +296,34 @@ def prompt_tune(workdir: str | os.PathLike, dataset: str, prompt_length: int = 1
     from flan_nb.step import optimizer
     wd, spec, cfg = check_start(workdir, dataset, init, source)               # before a checkpoint is restored
     step = _newest_step(wd)
-    model, vocab, _ = restore_model(wd, step)
-    tasks.configure(vocabulary=vocab)
-    ids = [i for i in range(vocab.vocab_size) if i not in {vocab.pad_id, vocab.eos_id, vocab.unk_id}]
-    if init == "vocab": prompt = sampled_vocab_init(model, prompt_length, ids, seed)
-    else: prompt = class_label_init(model, [vocab.encode(o) for o in spec.options], prompt_length, ids, seed)
-    tuned = PromptTuned(model, prompt)
     data = cfg.data.copy_and_resolve_references()
     data.update(mixture=f"task:{spec.name}", collection=spec.collection, split="train", seed=seed, source=source)
-    opt = cfg.optimizer.copy_and_resolve_references()
-    opt.update(name="adamw", learning_rate=float(learning_rate), schedule="constant", warmup_steps=0, weight_decay=0.0)
-    tx, _ = optimizer(opt, steps)
-    history = train_prompt(tuned, batches(data, rows, model.config.vocab_size), tx, steps, cfg.train.z_loss,
-                           cfg.train.loss_normalization)
     settings = {"workdir": str(wd), "base_step": step, "dataset": spec.name, "prompt_length": prompt_length,
                 "steps": steps, "init": init, "learning_rate": float(learning_rate), "rows": rows, "seed": seed, "source": source,
                 "packing": bool(data.pack), "max_examples": max_examples, "max_templates": max_templates}
+    done = 0 if resume is None else _resumable(resume, settings)
+    model, vocab, _ = restore_model(wd, step)
+    tasks.configure(vocabulary=vocab)
+    opt = cfg.optimizer.copy_and_resolve_references()
+    opt.update(name="adamw", learning_rate=float(learning_rate), schedule="constant", warmup_steps=0, weight_decay=0.0)
+    tx, _ = optimizer(opt, steps)
+    if resume is not None: tuned, opt_state, _ = load_prompt_state(resume, tx, base=model)
+    else:
+        ids = [i for i in range(vocab.vocab_size) if i not in {vocab.pad_id, vocab.eos_id, vocab.unk_id}]
+        if init == "vocab": prompt = sampled_vocab_init(model, prompt_length, ids, seed)
+        else: prompt = class_label_init(model, [vocab.encode(o) for o in spec.options], prompt_length, ids, seed)
+        tuned, opt_state = PromptTuned(model, prompt), None
+    history, opt_state = train_prompt_state(tuned, batches(data, rows, model.config.vocab_size, skip=done), tx, steps - done,
+                                            opt_state, cfg.train.z_loss, cfg.train.loss_normalization)
+    settings["resumed_from"] = done
     res = evaluate(tuned, vocab, [spec.name], split="test", dev_split=None, source=source,
                    collection=spec.collection, max_examples=max_examples, max_templates=max_templates, bootstrap=0,
                    progress=progress, model_id=f"{wd} (checkpoint {step}) + a prompt of {prompt_length}")
     row = res.datasets().iloc[0]
-    saved = None if out is None else str(save_prompt(out, tuned, wd, step, info=settings))
+    saved = None if out is None else str(save_prompt(out, tuned, wd, step, info=settings, opt_state=opt_state, trained_steps=steps))
     return {**settings, "metric": row["metric"], "accuracy": float(row["mean"]), "templates": int(row["templates"]),
-            "examples": int(row["examples"]), "losses": [h["loss"] for h in history], "prompt_dir": saved, "model": tuned}
+            "examples": int(row["examples"]), "losses": [h["loss"] for h in history], "prompt_dir": saved, "model": tuned,
+            "results": res}
 
 def compare_prompt_tuning(base: str | os.PathLike, tuned: str | os.PathLike, dataset: str,
                           out: str | os.PathLike | None = None, **kw) -> dict:
@@ -269,4 +333,183 @@ def compare_prompt_tuning(base: str | os.PathLike, tuned: str | os.PathLike, dat
     runs = {name: prompt_tune(wd, dataset, out=None if out is None else Path(out) / name, **kw)
             for name, wd in (("base", base), ("tuned", tuned))}
     return {"dataset": runs["base"]["dataset"], "base": runs["base"]["accuracy"], "tuned": runs["tuned"]["accuracy"],
-            "runs": {k: {kk: vv for kk, vv in r.items() if kk != "model"} for k, r in runs.items()}}
+            "runs": {k: {kk: vv for kk, vv in r.items() if kk not in ("model", "results")} for k, r in runs.items()}}
+
+# %% ../nbs/07f_prompt_tuning.ipynb #4f14f0ec
+STUDY_FORMAT = "flan_nb prompt-tuning study v1"
+PAPER_NOTE = "the paper's §4.5 numbers are not recorded in shared/flan/FACTS.md: none are drawn or quoted"
+
+def _headroom(res) -> dict:
+    "Floor and chance (%) on the examples and templates `res` scored: the constant most common answer, and guessing."
+    from flan_nb.demo import cluster_score
+    preds = [p for p in res.predictions if p["split"] == res.settings["split"]]
+    if not preds: raise ValueError("no test predictions to read the headroom from")
+    return {"floor": cluster_score(res, 1)["majority"], "chance": 100 * float(np.mean([1 / len(p["options"]) for p in preds]))}
+
+def _scored(res, versus=None, n_boot: int = 1000) -> dict:
+    "`demo.cluster_score` of `res` (paired with `versus` when given), without its floor (the study keeps that once)."
+    from flan_nb.demo import cluster_score
+    return {k: v for k, v in cluster_score(res, n_boot, 0, paired_with=versus).items() if k != "majority"}
+
+def _spread(xs: Sequence[float]) -> dict:
+    "Mean, sample std (None for one value), min and max of the per-seed values."
+    a = np.asarray(xs, np.float64)
+    return {"mean": float(a.mean()), "std": float(a.std(ddof=1)) if a.size > 1 else None, "min": float(a.min()),
+            "max": float(a.max()), "seeds": int(a.size)}
+
+def prompt_tuning_study(base_workdir: str | os.PathLike, tuned_workdir: str | os.PathLike,
+                        tasks: Sequence[str] = ("mini_rte",), steps: int = 100, prompt_length: int = 10,
+                        seeds: Sequence[int] = (0,), out: str | os.PathLike | None = None, *, init: str = "class_labels",
+                        learning_rate: float = 1e-2, rows: int = 8, max_examples: int | None = None,
+                        max_templates: int | None = None, n_boot: int = 1000, source: str = "tfds",
+                        progress: bool = False) -> dict:
+    """Prompt tuning from the base and from the instruction-tuned work directory on each held-out classification
+    dataset of `tasks`, once per seed of `seeds`, beside both models zero-shot without a prompt and the headroom
+    (floor, chance); scored on the test split with bootstrap intervals. Returns the study and, with `out`, writes it
+    there as JSON (`load_study` reads it, `fig_prompt_tuning` draws it)."""
+    import time
+    from flan_nb import mini
+    from flan_nb.catalog import get_dataset
+    from flan_nb.checkpointing import restore_model
+    from flan_nb.evaluation import evaluate
+    start = time.time()
+    tasks = [tasks] if isinstance(tasks, str) else list(tasks)
+    seeds = list(seeds)
+    if not tasks or len(set(tasks)) != len(tasks): raise ValueError(f"tasks must be one or more distinct dataset names, got {tasks!r}")
+    if not seeds or len(set(seeds)) != len(seeds) or not all(isinstance(s, (int, np.integer)) and s >= 0 for s in seeds):
+        raise ValueError(f"seeds must be one or more distinct ints >= 0, got {seeds!r}")
+    if not isinstance(steps, (int, np.integer)) or steps < 1: raise ValueError(f"steps must be a positive int, got {steps!r}")
+    if not isinstance(prompt_length, (int, np.integer)) or prompt_length < 1:
+        raise ValueError(f"prompt_length must be a positive int, got {prompt_length!r}")
+    if not isinstance(n_boot, (int, np.integer)) or n_boot < 1: raise ValueError(f"n_boot must be a positive int, got {n_boot!r}")
+    if out is not None and Path(out).is_dir(): raise ValueError(f"out is a file to write (the study's JSON), but {out} is a directory")
+    starts = {"base": Path(base_workdir).absolute(), "tuned": Path(tuned_workdir).absolute()}
+    for wd in starts.values():
+        for t in tasks: check_start(wd, t, init, source)                # every start and task, before any work
+    kw = dict(prompt_length=int(prompt_length), steps=int(steps), init=init, learning_rate=float(learning_rate),
+              rows=rows, max_examples=max_examples, max_templates=max_templates, source=source)
+    say = print if progress else (lambda *a, **k: None)
+    results = {}
+    for task in tasks:
+        spec = get_dataset(task)
+        zero = {}
+        for name, wd in starts.items():
+            model, vocab, _ = restore_model(wd, _newest_step(wd))
+            zero[name] = evaluate(model, vocab, [spec.name], split="test", dev_split=None, source=source,
+                                  collection=spec.collection, max_examples=max_examples, max_templates=max_templates,
+                                  bootstrap=0, progress=False, model_id=f"{wd} (no prompt)")
+        head = _headroom(zero["base"])
+        say(f"{spec.name}: floor {head['floor']:.1f}, chance {head['chance']:.1f} (before training)")
+        entry = {"headroom": head, "zero_shot": {"base": _scored(zero["base"], n_boot=n_boot),
+                                                  "tuned": _scored(zero["tuned"], zero["base"], n_boot)}}
+        runs = []
+        for seed in seeds:
+            r = {name: prompt_tune(wd, spec.name, seed=int(seed), **kw) for name, wd in starts.items()}
+            row = {"seed": int(seed)}
+            for name in starts:
+                s = _scored(r[name]["results"], r["base"]["results"] if name == "tuned" else None, n_boot)
+                gain = _scored(r[name]["results"], zero[name], n_boot)
+                s.update(gain=gain["diff"], gain_low=gain["diff_low"], gain_high=gain["diff_high"],
+                         loss_first=r[name]["losses"][0], loss_last=float(np.mean(r[name]["losses"][-10:])))
+                row[name] = s
+            say(f"{spec.name} seed {seed}: prompt-tuned base {row['base']['score']:.1f}, tuned {row['tuned']['score']:.1f} "
+                f"(floor {head['floor']:.1f}, chance {head['chance']:.1f})")
+            runs.append(row)
+        entry["prompt_tuned"] = runs
+        entry["summary"] = {"base": _spread([r["base"]["score"] for r in runs]),
+                            "tuned": _spread([r["tuned"]["score"] for r in runs]),
+                            "tuned - base": _spread([r["tuned"]["diff"] for r in runs])}
+        results[spec.name] = entry
+    study = {"format": STUDY_FORMAT,
+             "settings": {"base_workdir": str(starts["base"]), "tuned_workdir": str(starts["tuned"]),
+                          "base_step": _newest_step(starts["base"]), "tuned_step": _newest_step(starts["tuned"]),
+                          "tasks": tasks, "seeds": [int(s) for s in seeds], **kw, "n_boot": int(n_boot),
+                          "world_seed": mini.world_seed(), "split": "test",
+                          "scoring": "rank classification; score = mean over templates of accuracy (%); "
+                                     "95% percentile bootstrap over examples, paired for differences",
+                          "differences": "diff: tuned - base on the same examples (the same seed, prompt-tuned); "
+                                         "gain: prompt-tuned - the same model zero-shot",
+                          "paper": PAPER_NOTE},
+             "tasks": results, "seconds": round(time.time() - start, 1)}
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(study, indent=1) + "\n")
+    return study
+
+def load_study(path: str | os.PathLike) -> dict:
+    "A `prompt_tuning_study` file, its format checked."
+    p = Path(path)
+    if not p.is_file(): raise ValueError(f"{p} is not a file; write one with prompt_tuning_study(..., out=)")
+    try: study = json.loads(p.read_text())
+    except json.JSONDecodeError as e: raise ValueError(f"{p} is not JSON ({e.msg} at line {e.lineno})") from None
+    if not isinstance(study, dict) or study.get("format") != STUDY_FORMAT:
+        raise ValueError(f"{p} is not a {STUDY_FORMAT!r} file")
+    return study
+
+# %% ../nbs/07f_prompt_tuning.ipynb #751d30f0
+def study_table(study: Mapping | str | os.PathLike):
+    """One row per (dataset, start): floor, chance, zero-shot score [95% CI], prompt-tuned mean, std, min and max over
+    seeds, the mean gain from the prompt, and (tuned rows) tuned minus base zero-shot [CI] and prompt-tuned (mean)."""
+    import pandas as pd
+    s = study if isinstance(study, Mapping) else load_study(study)
+    rows = []
+    for task, t in s["tasks"].items():
+        for name in ("base", "tuned"):
+            z, pt = t["zero_shot"][name], t["summary"][name]
+            row = {"dataset": task, "start": name, "floor": t["headroom"]["floor"], "chance": t["headroom"]["chance"],
+                   "zero-shot": z["score"], "zs low": z["ci_low"], "zs high": z["ci_high"],
+                   "prompt-tuned": pt["mean"], "pt std": pt["std"], "pt min": pt["min"], "pt max": pt["max"],
+                   "gain": float(np.mean([r[name]["gain"] for r in t["prompt_tuned"]]))}
+            if name == "tuned":
+                d = t["summary"]["tuned - base"]
+                row.update({"zs tuned-base": z["diff"], "zs diff low": z["diff_low"], "zs diff high": z["diff_high"],
+                            "pt tuned-base": d["mean"]})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+# %% ../nbs/07f_prompt_tuning.ipynb #6f3856e1
+_BARS = (("zero-shot, base", "zero_shot", "base"), ("zero-shot, tuned", "zero_shot", "tuned"),
+         ("prompt-tuned, base", "prompt_tuned", "base"), ("prompt-tuned, tuned", "prompt_tuned", "tuned"))
+
+def fig_prompt_tuning(study: Mapping | str | os.PathLike):
+    "The study's figure: zero-shot and prompt-tuned, base and instruction-tuned, per dataset, with floor and chance."
+    from flan_nb import figures
+    s = study if isinstance(study, Mapping) else load_study(study)
+    if not s.get("tasks"): raise ValueError("fig_prompt_tuning: the study has no datasets to draw")
+    tasks, st = list(s["tasks"]), s["settings"]
+    colors = {"base": "#8a8a8a", "tuned": "#24457a"}
+    width = 0.2
+    with figures.style():
+        fig = figures._figure(2.4 + 2.0 * len(tasks), 3.9)
+        ax = fig.add_subplot()
+        for j, task in enumerate(tasks):
+            t = s["tasks"][task]
+            for i, (label, kind, start) in enumerate(_BARS):
+                x = j + (i - 1.5) * width
+                if kind == "zero_shot":
+                    z = t["zero_shot"][start]
+                    h, lo, hi, dots = z["score"], z["ci_low"], z["ci_high"], []
+                else:
+                    dots = [r[start]["score"] for r in t["prompt_tuned"]]
+                    h, lo, hi = t["summary"][start]["mean"], min(dots), max(dots)
+                bar = ax.bar(x, h, width * 0.92, yerr=[[h - lo], [hi - h]], capsize=2.5, label=label if j == 0 else None,
+                             color="white" if kind == "zero_shot" else colors[start], edgecolor=colors[start],
+                             hatch="///" if kind == "zero_shot" else None, error_kw=dict(elinewidth=1, ecolor="#333333"))
+                bar[0].set_gid(f"{task}|{kind}|{start}")
+                if len(dots) > 1: ax.plot([x] * len(dots), dots, "o", ms=3, color="#e66101", zorder=3,
+                                          label="one seed" if (j, i) == (0, 3) else None)
+            for key, ls in (("floor", "--"), ("chance", ":")):
+                ax.hlines(t["headroom"][key], j - 0.45, j + 0.45, colors="#d62f8a" if key == "floor" else "#333333",
+                          linestyles=ls, lw=1.2, label=("floor (constant answer)" if key == "floor" else "chance") if j == 0 else None,
+                          gid=f"{task}|{key}")
+        ax.set_xticks(range(len(tasks)), tasks)
+        ax.set_ylabel("accuracy (%)")
+        ax.set_xlim(-0.6, len(tasks) - 0.4)
+        lo = min(min(b.get_height() for b in ax.patches), *(t["headroom"]["chance"] for t in s["tasks"].values()))
+        ax.set_ylim(max(0.0, lo - 15), None)
+        figures._min_span(ax)
+        seeds = len(st["seeds"])
+        return figures._finish(fig, "Prompt tuning from the base vs the instruction-tuned model (FLAN §4.5)",
+            f"Rank classification on the test split; {st['prompt_length']} prompt vectors, {st['steps']} steps, "
+            f"{seeds} seed{'s' if seeds > 1 else ''}. Zero-shot whiskers: 95% bootstrap CI; prompt-tuned: mean, whiskers "
+            f"min-max over seeds. {PAPER_NOTE[0].upper() + PAPER_NOTE[1:]}.", ncols=3)
