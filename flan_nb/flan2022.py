@@ -51,11 +51,15 @@ class OptionsStyle:
         if "A" in self.marker: return self.marker.replace("A", LETTERS[i])
         return self.marker.replace("1", str(i + 1))
 
-    def block(self, options: Sequence[str]) -> str:
-        "The options as this style shows them."
+    def check(self, options: Sequence[str]) -> None:
+        "Refuse options this style cannot show: fewer than two, or more than it can label."
         if len(options) < 2: raise TemplateError(f"options style {self.name!r} needs at least two options, got {list(options)!r}")
         if len(options) > self.max_options:
             raise TemplateError(f"options style {self.name!r} labels at most {self.max_options} options, got {len(options)}")
+
+    def block(self, options: Sequence[str]) -> str:
+        "The options as this style shows them."
+        self.check(options)
         body = self.separator.join(f"{self.mark(i)} {o}" if self.marker else o for i, o in enumerate(options))
         if not self.header: return body
         joiner = "\n" if "\n" in self.separator else " "
@@ -63,6 +67,7 @@ class OptionsStyle:
 
     def targets(self, options: Sequence[str]) -> list[str]:
         "The target each option has in this style (what rank classification scores): its letter, or its text."
+        self.check(options)
         return [self.label(i) if self.answer_with_letter else o for i, o in enumerate(options)]
 
 # %% ../nbs/01o_flan2022.ipynb #01fa4eac
@@ -192,10 +197,12 @@ def example_key(fields: Mapping) -> tuple:
     return tuple(sorted((k, v) for k, v in fields.items() if isinstance(v, str)))
 
 def draw_exemplars(rng: np.random.Generator, pool: Sequence[tuple[int, tuple]], k: int, position: int,
-                   key: tuple) -> list[int]:
+                   key: tuple, usable: Sequence[bool] | None = None) -> list[int]:
     """Indices into `pool` ((train position, `example_key`) pairs) of up to `k` distinct exemplars for the example at
-    `position` whose key is `key`: never it, by position or by key."""
-    allowed = [i for i, (p, kk) in enumerate(pool) if p != position and kk != key]
+    `position` whose key is `key`: never it, by position or by key, and only those `usable` marks (default: all)."""
+    if usable is not None and len(usable) != len(pool):
+        raise ValueError(f"usable has {len(usable)} entries for a pool of {len(pool)}")
+    allowed = [i for i, (p, kk) in enumerate(pool) if p != position and kk != key and (usable is None or usable[i])]
     if not allowed: return []
     return [allowed[i] for i in rng.choice(len(allowed), size=min(k, len(allowed)), replace=False)]
 

@@ -189,16 +189,22 @@ def _shown_style(style: str, options: bool, fmt: str, pos: int, name: str, seed:
     if style == MIXED: return style_for(pos, name, seed, len(fields.get("options") or ()))
     return style or "flan"
 
-def _mixed(name, raw, fields, pos, t, seed, mixing, raw_pool, keyed, count, n_templates) -> tuple[Rendered, list[int]]:
+def _shows(style: str | None, n_options: int) -> bool:
+    "Whether an example with `n_options` options can be shown in `style` (None: without options, always)."
+    return style is None or n_options <= options_style(style).max_options
+
+def _mixed(name, raw, fields, pos, t, seed, mixing, raw_pool, keyed, n_options, count, n_templates) -> tuple[Rendered, list[int]]:
     """One training example in the prompt setting `mixing` draws for it: the query (its options in a style drawn from the
-    mix's, or none), after the exemplars drawn for it (never itself), cut to the token budget; and their positions."""
+    mix's, or none), after the exemplars drawn for it (never itself; only ones its style can show), cut to the token
+    budget; and their positions."""
     setting = setting_for(pos, name, seed, mixing)
     shown = style_for(pos, name, seed, len(fields.get("options") or ()), mixing.styles) if setting.options else None
     r = render_styled(name, raw, t, shown)
     if not setting.shots: return r, []
     rng = np.random.default_rng([seed, zlib.crc32(name.encode()), pos, 1])
     exemplars = []
-    for i in draw_exemplars(rng, keyed, setting.shots, pos, example_key(fields)):
+    usable = [_shows(shown, n) for n in n_options]
+    for i in draw_exemplars(rng, keyed, setting.shots, pos, example_key(fields), usable):
         p, e = raw_pool[i]
         te = t if mixing.same_template else template_for(p, name, seed, n_templates)
         er = render_styled(name, e, te, shown)                     # in the query's options style
@@ -224,7 +230,9 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
     def examples() -> Iterator[dict]:
         fewshot = shots or (mixing is not None and (mixing.few_options or mixing.few_plain))
         raw_pool = _fewshot_pool(name, source) if fewshot else None
-        keyed = [(p, example_key(example_fields(name, e))) for p, e in raw_pool] if mixing and raw_pool else None
+        pool_fields = [example_fields(name, e) for _, e in raw_pool] if raw_pool else None
+        keyed = [(p, example_key(f)) for (p, _), f in zip(raw_pool, pool_fields)] if mixing and raw_pool else None
+        n_options = [len(f.get("options") or ()) for f in pool_fields] if raw_pool else None
         count = lambda s: len(vocabulary.encode(s))
         for pos, raw in enumerate(tfds.as_numpy(ds.with_options(_READ_OPTIONS))):
             if inverted: t = template_for(pos, f"{name}.inverted", seed, len(INVERSION_TEMPLATES))
@@ -239,7 +247,7 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
                     r, ids, shots_here = Rendered(*got), [], 0
                     inputs, targets = r.inputs, r.targets
                 elif mixing is not None:
-                    r, ids = _mixed(name, raw, f, pos, t, seed, mixing, raw_pool, keyed, count, n_templates)
+                    r, ids = _mixed(name, raw, f, pos, t, seed, mixing, raw_pool, keyed, n_options, count, n_templates)
                     inputs, targets = r.inputs, r.targets
                     shots_here = 0                              # the prompt is made: no fixed-shot exemplars
                 else:
@@ -249,7 +257,8 @@ def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, templ
                     ids, shots_here = [], shots
                 if shots_here:
                     rng = np.random.default_rng([seed, zlib.crc32(name.encode()), pos])
-                    pool = [(p, "\n".join(render_format(name, e, t, fmt, options, shown))) for p, e in raw_pool]
+                    pool = [(p, "\n".join(render_format(name, e, t, fmt, options, shown)))
+                            for (p, e), n in zip(raw_pool, n_options) if _shows(shown, n)]   # in the query's form
                     inputs, ids = fewshot_prompt(inputs, pool, shots, rng, count if vocabulary is not None else None,
                                                  exclude=pos if template is None else None)  # training: not itself
             except TemplateError as e:                      # `numpy_examples` gives it to the user as itself
