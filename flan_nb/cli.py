@@ -62,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
                     help="tfds: the prepared TFDS data, refused if missing (default); mock: TFDS mock data, random values")
     ev.add_argument("--eval-format", default="instructions", help="how prompts are rendered, as training can: instructions "
                     "(default), no_template (the inputs alone) or dataset_name (the dataset's name, then the inputs)")
+    ev.add_argument("--arc-choices", default="4", help="ARC: keep the questions with this many answer choices (default 4, "
+                    "FLAN's filter), or 'all'; the results say how many were dropped")
     ev.add_argument("--out", help="write the results JSON here")
     ev.add_argument("--predictions", help="write per-example predictions (JSON lines) here")
     ev.set_defaults(fn=lambda a: cmd_eval(a))
@@ -252,6 +254,10 @@ def cmd_eval(args) -> int:
     from flan_nb.tasks import FORMATS
     if args.cluster not in CLUSTER_TITLES: get_cluster(args.cluster)          # every argument is checked before any work
     if args.eval_format not in FORMATS: raise ValueError(f"--eval-format must be one of {', '.join(FORMATS)}, got {args.eval_format!r}")
+    from flan_nb.catalog import set_arc_choices
+    arc = None if args.arc_choices == "all" else int(args.arc_choices) if args.arc_choices.isdigit() else 0
+    if arc is not None and arc < 2:
+        raise ValueError(f"--arc-choices must be a number of answer choices (2 or more) or 'all', got {args.arc_choices!r}")
     for flag, path in (("--workdir", args.workdir), ("--model", args.model)):
         if path and not Path(path).exists(): raise ValueError(f"{flag} {path!r} does not exist")
     for flag, path in (("--out", args.out), ("--predictions", args.predictions)):
@@ -259,13 +265,16 @@ def cmd_eval(args) -> int:
             raise ValueError(f"{flag} {path!r}: its directory {str(Path(path).absolute().parent)!r} does not exist")
     kw = dict(shots=args.shots, max_examples=args.max_examples, max_templates=args.max_templates, source=args.source,
               eval_format=args.eval_format)
-    if args.workdir: res = evaluate_heldout(args.workdir, args.cluster, **kw)
-    else:
-        from flan_nb.convert import load
-        from flan_nb.evaluation import check_eval_data
-        check_eval_data(args.cluster, args.source, max_templates=args.max_templates)   # before the model is loaded
-        model, vocab = load(args.model)
-        res = evaluate_heldout(model, args.cluster, vocab=vocab, training_mixture=None, model_id=args.model, **kw)
+    prev = set_arc_choices(arc)
+    try:
+        if args.workdir: res = evaluate_heldout(args.workdir, args.cluster, **kw)
+        else:
+            from flan_nb.convert import load
+            from flan_nb.evaluation import check_eval_data
+            check_eval_data(args.cluster, args.source, max_templates=args.max_templates)   # before the model is loaded
+            model, vocab = load(args.model)
+            res = evaluate_heldout(model, args.cluster, vocab=vocab, training_mixture=None, model_id=args.model, **kw)
+    finally: set_arc_choices(prev)
     import pandas as pd
     if res.data_note(): print(res.data_note())
     with pd.option_context("display.width", 160, "display.max_columns", 20):
