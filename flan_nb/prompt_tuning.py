@@ -107,12 +107,15 @@ _BATCH_KEYS = ("decoder_input_tokens", "decoder_target_tokens", "decoder_segment
                "decoder_loss_weights")
 
 def train_prompt(model: PromptTuned, batches: Iterable[Mapping[str, np.ndarray]], tx: optax.GradientTransformation,
-                 steps: int, z_loss: float = 0.0, normalization: str = "tokens") -> list[dict]:
-    "Train `model`'s prompt for `steps` batches (its base untouched); writes the prompt back and returns per-step metrics."
-    return train_prompt_state(model, batches, tx, steps, None, z_loss, normalization)[0]
+                 steps: int, z_loss: float = 0.0, normalization: str = "tokens", mesh: jax.sharding.Mesh | None = None) -> list[dict]:
+    """Train `model`'s prompt for `steps` batches (its base untouched); writes the prompt back and returns per-step
+    metrics. With a `partitioning` mesh, the base's parameters are placed by the logical-axis rules, the prompt and its
+    optimizer state replicated, and each batch's rows split over the mesh's `data` and `fsdp` devices."""
+    return train_prompt_state(model, batches, tx, steps, None, z_loss, normalization, mesh)[0]
 
 def train_prompt_state(model: PromptTuned, batches: Iterable[Mapping[str, np.ndarray]], tx: optax.GradientTransformation,
-                       steps: int, opt_state=None, z_loss: float = 0.0, normalization: str = "tokens") -> tuple[list[dict], Any]:
+                       steps: int, opt_state=None, z_loss: float = 0.0, normalization: str = "tokens",
+                       mesh: jax.sharding.Mesh | None = None) -> tuple[list[dict], Any]:
     """`train_prompt` from the optimizer state `opt_state` (default: `tx.init` of the prompt), returning the per-step
     metrics and the optimizer state it ends with: to resume, pass that state and the batches that come next."""
     if not isinstance(model, PromptTuned): raise TypeError(f"train_prompt needs a PromptTuned model, got {type(model).__name__}")
@@ -125,13 +128,25 @@ def train_prompt_state(model: PromptTuned, batches: Iterable[Mapping[str, np.nda
           or [np.shape(a) for a in jax.tree.leaves(opt_state)] != [np.shape(a) for a in jax.tree.leaves(fresh)]):
         raise ValueError("opt_state is not a state of this optimizer for this prompt (its structure or shapes differ from tx.init's)")
     else: opt_state = jax.tree.map(jnp.array, opt_state)   # a copy: the caller's state outlives a failed run
+    place, shards = (lambda b: b), 1
+    if mesh is not None:
+        from flan_nb import partitioning as part
+        if jax.tree.structure(rest) != jax.tree.structure(nnx.to_pure_dict(nnx.state(model, nnx.Param))):
+            raise ValueError("the base holds state other than nnx.Param; a mesh places parameters only")
+        shards = mesh.shape["data"] * mesh.shape["fsdp"]
+        rest = jax.device_put(rest, part.param_shardings(model, mesh))
+        prompt, opt_state = jax.device_put((prompt, opt_state), jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()))
+        bsh = part.batch_sharding(mesh)
+        place = lambda b: part.global_batch(b, bsh)
     step, history, it = prompt_step(graphdef, tx, z_loss, normalization), [], iter(batches)
     for i in range(steps):
         try: batch = next(it)
         except StopIteration: raise ValueError(f"the batches ran out after {i} of {steps} steps") from None
         missing = [k for k in _BATCH_KEYS if k not in batch]
         if missing: raise ValueError(f"batch {i} lacks {missing}; pass decoder batches (inputs.batches or packing.packed_batches)")
-        prompt, opt_state, m = step(prompt, opt_state, rest, {k: v for k, v in batch.items() if k.startswith("decoder_")})
+        if len(batch["decoder_input_tokens"]) % shards:
+            raise ValueError(f"batch {i} has {len(batch['decoder_input_tokens'])} rows, which do not split over the mesh's {shards} batch shards")
+        prompt, opt_state, m = step(prompt, opt_state, rest, place({k: v for k, v in batch.items() if k.startswith("decoder_")}))
         history.append({k: (bool(x) if k == "finite" else float(x)) for k, x in jax.device_get(m).items()})
     state = nnx.state(model, PromptEmbedding)
     nnx.replace_by_pure_dict(state, prompt)
