@@ -6,16 +6,17 @@
 from __future__ import annotations
 import dataclasses, filecmp, functools, inspect, json, os, re, shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import NamedTuple
 from pathlib import Path
 import ml_collections
 from flax import nnx
-from . import mini
+from . import flan2022, mini
 from .catalog import (
     ARC_CHOICES, FIGURE6_HELDOUT, FIGURE6_ORDER, get_cluster, get_collection, heldout_exclusions, set_arc_choices)
 from .checkpointing import is_workdir, load_init, model_and_vocab, restore_model
 from .config import load_config, merge_config, nested, upgrade_config
 from .convert import load
-from .demo import PRETRAIN_TASK, demo_config, pretrain_task, run_configs
+from .demo import PRETRAIN_TASK, demo_config, pretrain_task, run_configs, run_data
 from .evaluation import EvalResults, evaluate, evaluate_heldout
 from .inputs import mixture_datasets
 from .mixtures import cluster_count_split
@@ -25,7 +26,8 @@ from .trainer import train
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'experiment_config', 'ExperimentRuns', 'Base', 'make_base', 'tune_config', 'heldout_clusters',
-           'cluster_count', 'instruction_ablation', 'default_sizes', 'scale', 'fewshot', 'run_experiment']
+           'cluster_count', 'instruction_ablation', 'default_sizes', 'scale', 'fewshot', 'flan2022_ablation',
+           'run_experiment']
 
 # %% ../nbs/11_experiments.ipynb #65d5e942
 def experiment_config(fast: bool = False) -> ml_collections.ConfigDict:
@@ -52,7 +54,7 @@ class ExperimentRuns:
     paths: list[Path]
     skipped: list[Path]
     tags: list[dict]
-    workdirs: list[Path]            # the trained work directories (base and tuned) the results come from
+    workdirs: list[Path]            # the trained work directories (warm-up, base, tuned) the results come from
 
     def results(self) -> list[EvalResults]:
         "The results files that exist, read back."
@@ -102,23 +104,34 @@ class Base:
     path: str                                    # its train() work directory, or the checkpoint to start from
     key: str                                     # a short name: '' for the shared base
     config: ml_collections.ConfigDict | None     # the pretraining config, when we train it
+    warmup: ml_collections.ConfigDict | None = None   # its copying warm-up, trained before it (the demo's `warmup`)
+    demo: ml_collections.ConfigDict | None = None     # the demo settings whose batches its runs train on (`demo.run_data`)
 
     def info(self):
-        "The `ModelConfig` and vocabulary (without loading weights when we pretrain it)."
-        return model_and_vocab(self.config) if self.config is not None else load_init(self.path, params=False)[:2]
+        "The `ModelConfig` and vocabulary (without loading weights when we pretrain it, nor needing its warm-up trained)."
+        if self.config is None: return load_init(self.path, params=False)[:2]
+        return model_and_vocab(self.warmup if self.warmup is not None else self.config)   # the base's init_from: the warm-up
 
     def params(self) -> int:
         "Its parameter count (`flan_nb.model.count_params` on an abstract model: nothing is allocated)."
         mcfg, _ = self.info()
         return count_params(nnx.eval_shape(lambda: Transformer(mcfg, nnx.Rngs(0))))
 
+class _Run(NamedTuple):
+    name: str                                    # 'warmup', 'base' or 'tuned': which of `demo.run_data`'s batches
+    config: ml_collections.ConfigDict            # its trainer config
+    demo: ml_collections.ConfigDict | None       # the demo settings of its batches; None: its mixture alone
+
+def _train(b: Base, t: ml_collections.ConfigDict | None = None) -> list[_Run]:
+    "The runs to finish before evaluating, in order: the warm-up and the base (when we pretrain it), the tuned run."
+    runs = [("warmup", b.warmup), ("base", b.config), ("tuned", t)]
+    return [_Run(n, cfg, b.demo) for n, cfg in runs if cfg is not None]
+
 def _demo_view(c: ml_collections.ConfigDict, out: Path, cluster: str = "nli") -> ml_collections.ConfigDict:
-    """`c` as the demo's config (what `run_configs` reads). The drivers pretrain a base with `train(config)` alone,
-    so without the demo's copying warm-up and its copy and said-before rows (`run_demo` feeds those as batches)."""
+    """`c` as the demo's config (what `run_configs` and `demo.run_data` read): the studies train their runs as the
+    demo does, the base after the copying warm-up and every run on batches with the copy and said-before rows."""
     d = ml_collections.ConfigDict(c.to_dict())
     d.out, d.heldout, d.ablation = str(out), cluster, False
-    d.warmup.steps = 0
-    for phase in ("pretrain", "tune"): d[phase].copy_rows, d[phase].seen_rows = 0, 0
     return d
 
 def _vocab_spec(c: ml_collections.ConfigDict, out: Path) -> str:
@@ -144,16 +157,20 @@ def make_base(c: ml_collections.ConfigDict, out: Path, model: Mapping | None = N
         return Base(str(p), re.sub(r"[^\w-]+", "_", Path(p).stem), None)
     if c.init_from and not model: return Base(str(c.init_from), "", None)
     d = _demo_view(c, out)
-    base = run_configs(d, _vocab_spec(d, out))["base"]
+    runs = run_configs(d, _vocab_spec(d, out))
+    base, warm = runs["base"], runs.get("warmup")
     if c.checkpoint_every: base.checkpoint.every = c.checkpoint_every
     merged = {**base.model.overrides.to_dict(), **model}
     try: get_config(base.model.preset, **merged)
     except (TypeError, ValueError) as e: raise ValueError(f"model settings {model}: {' '.join(str(e).split())}") from None
     changed = {k: v for k, v in model.items() if base.model.overrides.to_dict().get(k) != v}
-    if not changed: return Base(base.workdir, "", base)
+    if not changed: return Base(base.workdir, "", base, warm, d)
     base.model.overrides = ml_collections.ConfigDict(merged)
     base.workdir = str(out.absolute() / "bases" / _slug(changed))
-    return Base(base.workdir, _slug(changed), base)
+    if warm is not None:   # another size warms up on its own
+        warm.model.overrides = ml_collections.ConfigDict(merged)
+        warm.workdir = base.model.init_from = str(out.absolute() / "bases" / f"{_slug(changed)}.warmup")
+    return Base(base.workdir, _slug(changed), base, warm, d)
 
 def tune_config(c: ml_collections.ConfigDict, out: Path, base: Base, mixture: str, fmt: str = "instructions") -> ml_collections.ConfigDict:
     "The trainer config that instruction-tunes `base` on `mixture` (a `data.mixture` value) in format `fmt`."
@@ -178,12 +195,14 @@ def _finished(cfg: ml_collections.ConfigDict) -> bool:
     steps = [int(p.name) for p in (wd / "checkpoints").iterdir() if p.name.isdigit()]
     return bool(steps) and max(steps) >= cfg.train.steps
 
-def _ensure_trained(cfg: ml_collections.ConfigDict, progress: bool = True):
-    if _finished(cfg): return
-    cfg = ml_collections.ConfigDict(cfg.to_dict())
+def _ensure_trained(run: _Run, progress: bool = True):
+    "Train `run` unless it is finished: on the demo's batches when its base is ours (`demo.run_data`), else on its mixture alone."
+    if _finished(run.config): return
+    cfg = ml_collections.ConfigDict(run.config.to_dict())
     cfg.train.progress = progress
     print(f"training {cfg.workdir} ({cfg.data.mixture}, {cfg.data.format}, {cfg.train.steps} steps)", flush=True)
-    if train(cfg).interrupted: raise KeyboardInterrupt(f"{cfg.workdir} was interrupted; run the driver again to resume")
+    data = run_data(run.demo, run.name, cfg) if run.demo is not None else None
+    if train(cfg, data=data).interrupted: raise KeyboardInterrupt(f"{cfg.workdir} was interrupted; run the driver again to resume")
 
 def _load_model(source: str):
     "The model and vocabulary of a work directory or checkpoint."
@@ -212,8 +231,8 @@ def _save(res: EvalResults, path: Path):
 
 def _check_data(name: str, jobs: list[_Job], c: ml_collections.ConfigDict):
     "Stop before any training when a dataset the jobs tune or evaluate on cannot be read from `c.source`."
-    names = [d for j in jobs for t in j.train if t.data.mixture not in ("synthetic", PRETRAIN_TASK)
-             for d in mixture_datasets(t.data.mixture, t.data.collection)]
+    names = [d for j in jobs for r in j.train if r.name == "tuned"
+             for d in mixture_datasets(r.config.data.mixture, r.config.data.collection)]
     names += [d for j in jobs for d in get_cluster(j.cluster, c.collection)]
     check_data(names, c.source, f"experiment {name!r}")
 
@@ -222,7 +241,7 @@ def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress
     "Train what the unfinished jobs need and evaluate them."
     done = [j.path.is_file() for j in jobs]
     skipped = [j.path for j, d in zip(jobs, done) if d]
-    workdirs = list(dict.fromkeys(Path(t.workdir) for j in jobs for t in j.train))
+    workdirs = list(dict.fromkeys(Path(r.config.workdir) for j in jobs for r in j.train))
     tags = [j.resolved_tags() for j in jobs]
     todo = [(j, tg) for j, d, tg in zip(jobs, done, tags) if not d]
     if todo and not dry_run:
@@ -230,11 +249,11 @@ def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress
         prev_arc = set_arc_choices(c.arc_choices)        # tuning and evaluation read ARC alike (evaluate records it)
         try:
             _check_data(name, [j for j, _ in todo], c)   # missing TFDS data stops the driver before it trains anything
-            if any(t.data.mixture == PRETRAIN_TASK for j, _ in todo for t in j.train):   # the base's data, as the demo registers it
+            if any(r.name == "base" for j, _ in todo for r in j.train):   # the base's data, as the demo registers it
                 pretrain_task(mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed), c.world_seed, c.reading_docs)
             for j, tg in todo:
                 j.tags = tg
-                for t in j.train: _ensure_trained(t, progress)
+                for r in j.train: _ensure_trained(r, progress)
                 print(f"evaluating {j.source} on {j.cluster} ({j.shots}-shot) -> {j.path}", flush=True)
                 _save(_evaluate(j, c, progress), j.path)
         finally: mini.set_world_seed(prev_world); set_arc_choices(prev_arc)
@@ -268,10 +287,6 @@ def heldout_clusters(clusters: Sequence[str] | None = None, base: str | None = N
         jobs.append(_Job(out / "results" / "heldout_clusters" / f"{cl}.json", t.workdir, cl, _train(b, t),
                          tags={"experiment": "heldout_clusters", "label": _name(c), "tuned": True}))
     return _execute("heldout_clusters", jobs, c, progress, dry_run)
-
-def _train(b: Base, t: ml_collections.ConfigDict | None = None) -> list:
-    "The configs to finish before evaluating: the base (when we pretrain it) and the tuned run."
-    return ([b.config] if b.config is not None else []) + ([t] if t is not None else [])
 
 # %% ../nbs/11_experiments.ipynb #efed3063
 def cluster_count(ns: Iterable[int] = range(1, 8), heldout: Sequence[str] = FIGURE6_HELDOUT, base: str | None = None,
@@ -372,10 +387,32 @@ def fewshot(cluster: str | None = None, shots: Sequence[int] | None = None, base
                  tags={"experiment": "fewshot", "label": f"{_name(c)} few-shot study", "tuned": True}) for k in shots]
     return _execute("fewshot", jobs, c, progress, dry_run)
 
+# %% ../nbs/11_experiments.ipynb #68416136
+def flan2022_ablation(cluster: str | None = None, arms: Sequence[str] | None = None, shots: Sequence[int] = (0, 2),
+                      base: str | None = None, out=None, cfg: ml_collections.ConfigDict | None = None,
+                      progress: bool = True, dry_run: bool = False) -> ExperimentRuns:
+    "Tune `heldout:cluster` in each arm of `flan2022.ABLATION_ARMS`, evaluate each with every number of `shots`."
+    c, out = _setup(cfg, out)
+    cluster = _check_cluster(cluster or c.heldout, c.collection)
+    arms = list(flan2022.ABLATION_ARMS if arms is None else [arms] if isinstance(arms, str) else arms)
+    shots = [shots] if isinstance(shots, int) else list(shots)
+    plan = flan2022.ablation_plan([cluster], c.collection, arms, shots)   # refuses unknown arms and shots in one line
+    b = make_base(c, out, {"init_from": base} if base else None)
+    jobs = []
+    for p in plan:
+        t = tune_config(c, out, b, p["data"]["mixture"])
+        t.data.update(prompt_mix=p["data"]["prompt_mix"], inversion=p["data"]["inversion"])
+        if p["data"]["prompt_mix"] or p["data"]["inversion"]: t.workdir += "." + p["arm"]
+        for e in p["evaluate"]:
+            jobs.append(_Job(out / "results" / "flan2022" / f"{cluster}.{p['arm']}.{e['shots']}shot.json", t.workdir,
+                             cluster, _train(b, t), shots=e["shots"],
+                             tags={"experiment": "flan2022", "label": _name(c), "arm": p["arm"], "tuned": True}))
+    return _execute("flan2022", jobs, c, progress, dry_run)
+
 # %% ../nbs/11_experiments.ipynb #8deec7d6
 EXPERIMENTS: dict[str, Callable[..., ExperimentRuns]] = {
     "heldout_clusters": heldout_clusters, "cluster_count": cluster_count, "instruction_ablation": instruction_ablation,
-    "scale": scale, "fewshot": fewshot}
+    "scale": scale, "fewshot": fewshot, "flan2022": flan2022_ablation}
 
 def run_experiment(name: str, out, fast: bool = False, **overrides) -> list[Path]:
     """Run the experiment `name` (see `EXPERIMENTS`) into `out`; its results JSON paths. `overrides` are the driver's
