@@ -18,9 +18,9 @@ from .evaluation import EvalResults
 
 # %% auto #0
 __all__ = ['PAPER', 'FIGURE6_DATASETS', 'PAPER_FINDINGS', 'STYLE', 'PAPER_COLORS', 'RUN_COLORS', 'SETTINGS_KEYS', 'SCORES',
-           'FORMAT_NAMES', 'FIGURE_FILES', 'PaperSeries', 'style', 'load_runs', 'n_clusters', 'run_groups', 'run_label',
-           'dataset_key', 'fig_clusters', 'fig_datasets', 'fig_cluster_count', 'fig_scale', 'fig_instructions',
-           'fig_fewshot', 'fig_templates', 'save', 'figure_runs', 'draw_all']
+           'FORMAT_NAMES', 'ARM_NAMES', 'FIGURE_FILES', 'PaperSeries', 'style', 'load_runs', 'n_clusters', 'run_groups',
+           'run_label', 'dataset_key', 'fig_clusters', 'fig_datasets', 'fig_cluster_count', 'fig_scale',
+           'fig_instructions', 'fig_fewshot', 'fig_flan2022', 'fig_templates', 'save', 'figure_runs', 'draw_all']
 
 # %% ../nbs/10_figures.ipynb #8008adc4
 @dataclass(frozen=True)
@@ -127,6 +127,7 @@ SETTINGS_KEYS = {
     "params": ("7", "tag: the model's parameter count"),
     "tuned": ("7", "tag: instruction-tuned or not (default: whether training_mixture is set)"),
     "seen": ("7", "tag: true when the evaluated tasks were in the tuning mixture (default false: held out)"),
+    "arm": ("flan2022", "tag: the Flan 2022 ablation arm (flan_nb.flan2022.ABLATION_ARMS); such runs are drawn there only"),
     "eval_format": ("8", "written by evaluate: the format prompts were rendered in (results without it: instructions)"),
 }
 
@@ -138,10 +139,12 @@ def n_clusters(res: EvalResults) -> int | None:
     return int(m[1]) if m else None
 
 def run_groups(runs) -> dict[str, list[EvalResults]]:
-    "The runs of each figure group: 'main' (Figures 1, 5, 9, templates), 'figure6', 'figure7', 'figure8'."
-    g = {"main": [], "figure6": [], "figure7": [], "figure8": []}
+    "The runs of each figure group: 'main' (Figures 1, 5, 9, templates), 'figure6', 'figure7', 'figure8', 'flan2022'."
+    g = {"main": [], "figure6": [], "figure7": [], "figure8": [], "flan2022": []}
     for r in load_runs(runs):
         s = r.settings
+        if s.get("arm") is not None:    # a Flan 2022 training-format run: its own figure, in no other
+            g["flan2022"].append(r); continue
         in6, in7 = n_clusters(r) is not None, s.get("params") is not None
         if in6: g["figure6"].append(r)
         if in7: g["figure7"].append(r)
@@ -454,6 +457,38 @@ def fig_fewshot(runs=None, score: str = "mean") -> Figure:
                    f"Error bars: std over templates, averaged over the cluster's datasets. "
                    f"Paper's finding (no numbers): {PAPER_FINDINGS['figure9']}.")
 
+# %% ../nbs/10_figures.ipynb #e75748bc
+ARM_NAMES = {"zero_shot": "zero-shot prompts\n(FLAN 2021)", "flan2022": "Flan 2022 mix\n(zero/few-shot, options or not)",
+             "flan2022_inverted": "the mix with\ninput inversion"}
+
+@_styled
+def fig_flan2022(runs=None, score: str = "mean") -> Figure:
+    "The Flan 2022 training-format ablation (runs only): per arm, the held-out score zero- and few-shot."
+    by: dict[tuple, dict[str, list]] = {}
+    for r in load_runs(runs):
+        s = r.settings
+        if s.get("arm") is None:
+            raise ValueError(f"{run_label(r)} has no settings['arm']: run flan_nb.experiments.flan2022_ablation, or tag it")
+        by.setdefault((run_label(r, shots=False), int(s.get("shots") or 0)), {}).setdefault(s["arm"], []).append(r)
+    if not by: _no_data("fig_flan2022", "no Flan 2022 ablation run was given",
+                        "run flan_nb.experiments.flan2022_ablation (flan-nb experiment flan2022)")
+    names = list(dict.fromkeys(k[0] for k in by))
+    given = {a for v in by.values() for a in v}
+    cats = [a for a in ARM_NAMES if a in given] + sorted(given - set(ARM_NAMES))
+    series = []
+    for (lab, shots), arms in sorted(by.items(), key=lambda kv: (names.index(kv[0][0]), kv[0][1])):
+        col = RUN_COLORS[names.index(lab) % len(RUN_COLORS)]
+        kw = dict(color=col) if shots else dict(facecolor="white", edgecolor=col, hatch="///", linewidth=1)
+        vals = {a: float(_clusters(_merge(rs), score)["score"].mean()) for a, rs in arms.items()}
+        series.append((f"{lab}, {shots}-shot" if shots else f"{lab}, zero-shot", vals, None, kw))
+    fig = _figure(max(6.5, 1.5 + len(cats) * (0.35 * len(series) + 0.8)), 5.2)
+    ax = fig.add_subplot()
+    _bars(ax, cats, series)
+    ax.set_xticks(range(len(cats)), [ARM_NAMES.get(a, a) for a in cats]); ax.set_ylabel("held-out score (mean over clusters)")
+    clusters = sorted({c for v in by.values() for rs in v.values() for r in rs for c in _clusters(r).index})
+    return _finish(fig, "Flan 2022 training formats: held-out score by how the tuning prompts were formed",
+                   f"Runs only: FACTS.md records no number of the Flan Collection. Held out: {', '.join(clusters)}.")
+
 # %% ../nbs/10_figures.ipynb #6a4ef3b1
 @_styled
 def fig_templates(runs=None) -> Figure:
@@ -498,7 +533,7 @@ def save(fig: Figure, out_dir, name: str) -> list[Path]:
 # %% ../nbs/10_figures.ipynb #b8f78e62
 FIGURE_FILES = {"fig1_clusters": fig_clusters, "fig5_datasets": fig_datasets, "fig6_cluster_count": fig_cluster_count,
                 "fig7_scale": fig_scale, "fig8_instructions": fig_instructions, "fig9_fewshot": fig_fewshot,
-                "templates": fig_templates}
+                "templates": fig_templates, "flan2022_formats": fig_flan2022}
 
 def figure_runs(runs) -> dict[str, list[EvalResults] | None]:
     "{figure file name: the runs it draws} (None: not drawn), from `run_groups`."
@@ -507,7 +542,7 @@ def figure_runs(runs) -> dict[str, list[EvalResults] | None]:
     return {"fig1_clusters": g["main"], "fig5_datasets": zero, "fig6_cluster_count": g["figure6"],
             "fig7_scale": g["figure7"] or None, "fig8_instructions": g["figure8"],
             "fig9_fewshot": g["main"] if any(r.settings.get("shots") for r in g["main"]) else None,
-            "templates": zero or None}
+            "templates": zero or None, "flan2022_formats": g["flan2022"] or None}
 
 def draw_all(runs_dir, out_dir) -> list[Path]:
     "Every figure there is data for, from the results JSON files under `runs_dir`, saved as PNG and PDF in `out_dir`."
