@@ -14,8 +14,8 @@ from .catalog import get_collection
 from .model import ModelConfig, get_config
 
 # %% auto #0
-__all__ = ['default_config', 'merge_config', 'split_override', 'nested', 'parse_override', 'upgrade_config', 'load_config',
-           'model_config', 'check_config']
+__all__ = ['ADDED_DATA_KEYS', 'default_config', 'merge_config', 'split_override', 'nested', 'parse_override', 'upgrade_config',
+           'load_config', 'model_config', 'check_config']
 
 # %% ../nbs/07_config.ipynb #d1d22866
 def default_config() -> ml_collections.ConfigDict:
@@ -89,12 +89,17 @@ def parse_override(item: str) -> dict:
     return nested(*split_override(item))
 
 # %% ../nbs/07_config.ipynb #2b0bdf30
+ADDED_DATA_KEYS = {"prompt_mix": "", "inversion": 0.0}   # data keys added later, at the values that mean what runs did before
+
 def upgrade_config(loaded: Mapping[str, Any], where: str) -> dict:
-    """A config written before `data.source` existed, with its `data.mock` as `data.source`: 1 is 'mock'; 0 and -1
+    """A config written by an older flan_nb, as today's: data keys added since (`ADDED_DATA_KEYS`) at the values that
+    mean what it did, and, from before `data.source` existed, its `data.mock` as `data.source`: 1 is 'mock'; 0 and -1
     (auto) are 'tfds', which a run now checks is on disk (so -1 never becomes mock data unasked)."""
     loaded = dict(loaded)
     data = loaded.get("data")
-    if not isinstance(data, Mapping) or "mock" not in data: return loaded
+    if not isinstance(data, Mapping): return loaded
+    loaded["data"] = data = {**ADDED_DATA_KEYS, **data}
+    if "mock" not in data: return loaded
     data = dict(data); mock = data.pop("mock")
     if "source" in data: raise ValueError(f"{where}: data.mock is gone and data.source is set; delete data.mock")
     if mock not in (-1, 0, 1): raise ValueError(f"{where}: data.mock {mock!r} is none of -1, 0, 1; set data.source ('tfds' or 'mock') instead")
