@@ -12,7 +12,7 @@ import ml_collections
 from flax import nnx
 from . import flan2022, mini
 from .catalog import (
-    ARC_CHOICES, FIGURE6_HELDOUT, FIGURE6_ORDER, get_cluster, get_collection, heldout_exclusions, set_arc_choices)
+    ARC_CHOICES, FIGURE6_HELDOUT, FIGURE6_ORDER, get_cluster, get_collection, get_dataset, heldout_exclusions, set_arc_choices)
 from .checkpointing import is_workdir, load_init, model_and_vocab, restore_model
 from .config import load_config, merge_config, nested, upgrade_config
 from .convert import load
@@ -21,13 +21,14 @@ from .evaluation import EvalResults, evaluate, evaluate_heldout
 from .inputs import mixture_datasets
 from .mixtures import cluster_count_split
 from .model import Transformer, count_params, get_config
+from .prompt_tuning import prompt_tuning_study
 from .tasks import FORMATS, SHOTS, check_data, check_source
 from .trainer import train
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'experiment_config', 'ExperimentRuns', 'Base', 'make_base', 'tune_config', 'heldout_clusters',
            'cluster_count', 'instruction_ablation', 'default_sizes', 'scale', 'fewshot', 'flan2022_ablation',
-           'run_experiment']
+           'prompt_tuning', 'run_experiment']
 
 # %% ../nbs/11_experiments.ipynb #65d5e942
 def experiment_config(fast: bool = False) -> ml_collections.ConfigDict:
@@ -409,10 +410,41 @@ def flan2022_ablation(cluster: str | None = None, arms: Sequence[str] | None = N
                              tags={"experiment": "flan2022", "label": _name(c), "arm": p["arm"], "tuned": True}))
     return _execute("flan2022", jobs, c, progress, dry_run)
 
+# %% ../nbs/11_experiments.ipynb #06d4f937
+def prompt_tuning(cluster: str | None = None, steps: int = 100, prompt_length: int = 10, seeds: Sequence[int] = (0,),
+                  base: str | None = None, out=None, cfg: ml_collections.ConfigDict | None = None, progress: bool = True,
+                  dry_run: bool = False) -> ExperimentRuns:
+    "Prompt tuning from the base and from the model tuned without `cluster`, on its classification datasets: §4.5."
+    c, out = _setup(cfg, out)
+    cluster = _check_cluster(cluster or c.heldout, c.collection)
+    datasets = [d for d in get_cluster(cluster, c.collection) if get_dataset(d).kind == "classification" and get_dataset(d).options]
+    if not datasets: raise ValueError(f"cluster {cluster!r} has no classification dataset with fixed options to prompt-tune on")
+    b = make_base(c, out, {"init_from": base} if base else None)
+    t = tune_config(c, out, b, f"heldout:{cluster}")
+    path, runs = out / "results" / "prompt_tuning" / f"{cluster}.json", _train(b, t)
+    done = path.is_file()
+    if not done and not dry_run:
+        prev_world, prev_arc = mini.set_world_seed(c.world_seed), set_arc_choices(c.arc_choices)
+        try:
+            _check_data("prompt_tuning", [_Job(path, t.workdir, cluster, runs)], c)
+            if any(r.name == "base" for r in runs):
+                pretrain_task(mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed), c.world_seed, c.reading_docs)
+            for r in runs: _ensure_trained(r, progress)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")   # the JSON appears only when the study is finished
+            prompt_tuning_study(b.path, t.workdir, datasets, steps, prompt_length, tuple(seeds), tmp,
+                                max_examples=c.eval.max_examples or None, max_templates=c.eval.max_templates or None,
+                                n_boot=c.eval.bootstrap, source=c.source, progress=progress)
+            os.replace(tmp, path)
+        finally: mini.set_world_seed(prev_world); set_arc_choices(prev_arc)
+    return ExperimentRuns("prompt_tuning", [path], [path] if done else [], [{"experiment": "prompt_tuning", "label": _name(c)}],
+                          list(dict.fromkeys(Path(r.config.workdir) for r in runs)))
+
 # %% ../nbs/11_experiments.ipynb #8deec7d6
 EXPERIMENTS: dict[str, Callable[..., ExperimentRuns]] = {
     "heldout_clusters": heldout_clusters, "cluster_count": cluster_count, "instruction_ablation": instruction_ablation,
-    "scale": scale, "fewshot": fewshot, "flan2022": flan2022_ablation}
+    "scale": scale, "fewshot": fewshot, "flan2022": flan2022_ablation,
+    "prompt_tuning": prompt_tuning}
 
 def run_experiment(name: str, out, fast: bool = False, **overrides) -> list[Path]:
     """Run the experiment `name` (see `EXPERIMENTS`) into `out`; its results JSON paths. `overrides` are the driver's
