@@ -64,6 +64,8 @@ def parser() -> argparse.ArgumentParser:
                     "(default), no_template (the inputs alone) or dataset_name (the dataset's name, then the inputs)")
     ev.add_argument("--arc-choices", default="4", help="ARC: keep the questions with this many answer choices (default 4, "
                     "FLAN's filter), or 'all'; the results say how many were dropped")
+    ev.add_argument("--options-style", default="flan", help="how classification prompts show their options: flan (FLAN's "
+                    "OPTIONS: block, default), none, or a Flan 2022 style (flan_nb.flan2022.OPTIONS_STYLES, e.g. letters)")
     ev.add_argument("--out", help="write the results JSON here")
     ev.add_argument("--predictions", help="write per-example predictions (JSON lines) here")
     ev.set_defaults(fn=lambda a: cmd_eval(a))
@@ -97,7 +99,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("samples", help="the catalog and one templated example of every cluster")
     s.set_defaults(fn=lambda a: cmd_samples(a))
     x = sub.add_parser("experiment", help="run one of the paper's ablations (flan_nb.experiments), resumable")
-    x.add_argument("name", help="heldout_clusters, cluster_count, instruction_ablation, scale or fewshot")
+    x.add_argument("name", help="heldout_clusters, cluster_count, instruction_ablation, scale, fewshot, flan2022 "
+                   "or prompt_tuning")
     x.add_argument("--out", default="flan_experiments", help="the experiments directory (default ./flan_experiments)")
     x.add_argument("--fast", action="store_true", help="the seconds-long variant (a plumbing check)")
     x.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -114,6 +117,7 @@ def parser() -> argparse.ArgumentParser:
     le.set_defaults(fn=lambda a: cmd_lm_eval(a))
     return p
 
+# %% ../nbs/99_cli.ipynb #5c1f99bd
 def quiet_tensorflow():
     """Import TensorFlow and TFDS up front, quietly (`import flan_nb` keeps their start-up log out, see `00_init`), and
     keep absl's remaining warnings out of the terminal (`FLAN_NB_VERBOSE=1` shows everything)."""
@@ -250,10 +254,11 @@ def cmd_train(args) -> int:
 def cmd_eval(args) -> int:
     "Evaluate a held-out cluster and print (and optionally save) the tables."
     from pathlib import Path
-    from flan_nb.evaluation import evaluate_heldout
+    from flan_nb.evaluation import check_options_style, evaluate_heldout
     from flan_nb.tasks import FORMATS
     if args.cluster not in CLUSTER_TITLES: get_cluster(args.cluster)          # every argument is checked before any work
     if args.eval_format not in FORMATS: raise ValueError(f"--eval-format must be one of {', '.join(FORMATS)}, got {args.eval_format!r}")
+    check_options_style(args.options_style)
     from flan_nb.catalog import set_arc_choices
     arc = None if args.arc_choices == "all" else int(args.arc_choices) if args.arc_choices.isdigit() else 0
     if arc is not None and arc < 2:
@@ -264,7 +269,7 @@ def cmd_eval(args) -> int:
         if path and not Path(path).absolute().parent.is_dir():
             raise ValueError(f"{flag} {path!r}: its directory {str(Path(path).absolute().parent)!r} does not exist")
     kw = dict(shots=args.shots, max_examples=args.max_examples, max_templates=args.max_templates, source=args.source,
-              eval_format=args.eval_format)
+              eval_format=args.eval_format, options_style=args.options_style)
     prev = set_arc_choices(arc)
     try:
         if args.workdir: res = evaluate_heldout(args.workdir, args.cluster, **kw)

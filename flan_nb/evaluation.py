@@ -27,8 +27,8 @@ from . import mini  # noqa: F401  registers FLAN-mini: results and `collection='
 __all__ = ['TRACE_COUNTS', 'SCORING_RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row',
            'pack_request', 'pack_rows', 'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow',
            'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read', 'dropped_in_read', 'score_task',
-           'rank_classification', 'template_accuracy', 'task_metrics', 'generate_predictions', 'evaluate_template',
-           'EvalResults', 'check_eval_data', 'evaluate', 'trained_datasets', 'evaluate_heldout']
+           'rank_classification', 'template_accuracy', 'check_options_style', 'task_metrics', 'generate_predictions',
+           'evaluate_template', 'EvalResults', 'check_eval_data', 'evaluate', 'trained_datasets', 'evaluate_heldout']
 
 # %% ../nbs/08_evaluation.ipynb #266320be
 @dataclasses.dataclass
@@ -299,6 +299,14 @@ def template_accuracy(preds: pd.DataFrame) -> pd.DataFrame:
     summary = per.drop(columns=["examples", "truncated"]).agg(["mean", "std"])
     return pd.concat([per, summary])
 
+# %% ../nbs/08_evaluation.ipynb #65f844d3
+def check_options_style(options_style: str) -> str:
+    "`options_style` if it names a style of `flan2022.OPTIONS_STYLES` or is 'none' (no options shown); else one line saying which exist."
+    from flan_nb.flan2022 import OPTIONS_STYLES   # here: the styles render with the templates, which load TensorFlow
+    if options_style != "none" and options_style not in OPTIONS_STYLES:
+        raise ValueError(f"options_style must be 'none' or one of {', '.join(OPTIONS_STYLES)}, got {options_style!r}")
+    return options_style
+
 # %% ../nbs/08_evaluation.ipynb #d9aa6d3f
 def task_metrics(dataset: str, examples: Sequence[dict], predictions: Sequence[str], bootstrap: int = 0,
                  seed: int = 0) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
@@ -333,12 +341,16 @@ def generate_predictions(model: Transformer, vocab, rows: Sequence[dict], max_ne
 
 def evaluate_template(model: Transformer, vocab, dataset: str, template: int, split: str = "test", shots: int = 0,
                       n: int | None = None, source: str = "tfds", rows: int = 8, max_len: int | None = None,
-                      max_new_tokens: int = 64, bootstrap: int = 0, fmt: str = "instructions") -> tuple[dict, list[dict]]:
-    "Metrics (with intervals) of one dataset under one template rendered in format `fmt`, and its per-example predictions."
+                      max_new_tokens: int = 64, bootstrap: int = 0, fmt: str = "instructions",
+                      options_style: str = "flan") -> tuple[dict, list[dict]]:
+    """Metrics (with intervals) of one dataset under one template rendered in format `fmt`, and its per-example
+    predictions. A classification dataset shows its options in `options_style` (see `check_options_style`): rank
+    classification scores each option as a target of that form (a letter style: the letters)."""
     from flan_nb.tasks import task   # here: TensorFlow loads only to read data
     spec = get_dataset(dataset)
     if spec.kind == "classification":
-        name = task(dataset, template, shots, scoring=True, fmt=fmt).name
+        style = {"options": True, "style": options_style} if options_style != "none" else {"options": False}
+        name = task(dataset, template, shots, scoring=True, fmt=fmt, **style).name
         reqs, meta, sc, picks = score_task(model, name, split, n, source, rows, max_len)
         texts = [r.texts[p["sum"]] for r, p in zip(reqs, picks)]
         examples = [m["example"] for m in meta]
@@ -360,6 +372,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
                  for ex, t, c in zip(examples, texts, cut)]
     summary = {"dataset": dataset, **({"direction": spec.direction(template)} if spec.language else {}),
                "template": template, "split": split, "shots": shots, "format": fmt, "task": name,
+               **({"options_style": options_style} if spec.kind == "classification" else {}),
                "examples": len(preds), "truncated": sum(p["truncated"] for p in preds), "metrics": values,
                "ci95": {k: list(v) for k, v in cis.items()}}
     if source == "mock": summary["wrapped_labels"] = wrapped_in_read(name, split, source)   # random labels out of range
@@ -488,17 +501,20 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
              max_len: int | None = None, max_new_tokens: int = 64, bootstrap: int = 200, progress: bool = True,
              model_id: str = "", training_mixture: str | None = None, max_templates: int | None = None,
              collection: str = "flan", tags: Mapping[str, Any] | None = None,
-             eval_format: str = "instructions") -> EvalResults:
+             eval_format: str = "instructions", options_style: str = "flan") -> EvalResults:
     """Zero- or few-shot evaluation of `tasks_or_cluster` (a cluster, dataset names or (dataset, template) pairs)
     over the evaluated templates (the first `max_templates` of them, for a quick look), rendered in `eval_format`
     (one of `tasks.FORMATS`, as training renders them; recorded in the settings): `split` for the scores,
     `dev_split` (None to skip) to pick the best-dev template. `source`: 'tfds' (the prepared data: refused before any
     work when a dataset is missing) or 'mock' (TFDS mock data, random values); generated datasets are always read as
-    they are. `settings['source']` and `settings['data']` (per dataset and split) record what was read."""
+    they are. `settings['source']` and `settings['data']` (per dataset and split) record what was read.
+    `options_style`: how classification prompts show their options (`check_options_style`; score the form a model
+    was trained on, e.g. one of the Flan 2022 styles), recorded in the settings."""
     from flan_nb.tasks import configure, data_record, source_of   # here: TensorFlow loads only to read data
     if (tags or {}).get("eval_format", eval_format) != eval_format:
         raise ValueError(f"tags say eval_format {tags['eval_format']!r} but the evaluation renders {eval_format!r}; "
                          "pass eval_format= and drop the tag")
+    check_options_style(options_style)
     targets = check_eval_data(tasks_or_cluster, source, collection, max_templates, eval_format=eval_format)
     configure(vocabulary=vocab)
     jobs = [(d, t, sp) for d, ts in targets for t in ts for sp in ([split] + ([dev_split] if dev_split else []))]
@@ -507,11 +523,11 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
     summaries, predictions = [], []
     for d, t, sp in tqdm(jobs, desc="evaluate", disable=not progress):
         s, p = evaluate_template(model, vocab, d, t, sp, shots, max_examples, source, rows, max_len, max_new_tokens,
-                                 bootstrap if sp == split else 0, eval_format)
+                                 bootstrap if sp == split else 0, eval_format, options_style)
         summaries.append(s); predictions.extend(p)
     settings = {"model": model_id or f"{type(model).__name__}({model.config})", "vocabulary": repr(vocab),
                 "training_mixture": training_mixture, "collection": collection, "shots": shots, "eval_format": eval_format,
-                "split": split, "dev_split": dev_split,
+                "options_style": options_style, "split": split, "dev_split": dev_split,
                 "max_examples": max_examples, "max_templates": max_templates, "source": source_of(data), "data": data,
                 **({"wrapped_labels": sum(s.get("wrapped_labels", 0) for s in summaries)} if source == "mock" else {}),
                 **({"arc_choices": None if source == "mock" else arc_choices()}
@@ -561,6 +577,7 @@ def evaluate_heldout(workdir_or_model, cluster: str, vocab=None, training_mixtur
     datasets = _heldout_datasets(split, training_mixture, cluster, collection)
     check_eval_data(list(datasets), kw.get("source", "tfds"), collection, kw.get("max_templates"),
                     f"evaluation of {cluster!r}", kw.get("eval_format", "instructions"))   # before a checkpoint is restored
+    check_options_style(kw.get("options_style", "flan"))
     if given: model, model_id = workdir_or_model, kw.pop("model_id", "")
     else:
         model, vocab, _ = restore_model(workdir_or_model)
