@@ -1,5 +1,5 @@
 """Prompt tuning from the base vs from the instruction-tuned model on FLAN-mini's held-out NLI cluster (issue 22 §2,
-the paper's §4.5): writes `nbs/runs/prompt_tuning/study.json`, which `nbs/07f_prompt_tuning.ipynb` reads and draws.
+the paper's §4.5): writes `nbs/runs/prompt_tuning/study.json`, which `nbs/09a_prompt_tuning.ipynb` reads and draws.
 
     .venv/bin/python bench/prompt_tuning_study.py [DEMO_DIR] [OUT]
 
