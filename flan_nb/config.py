@@ -152,7 +152,11 @@ def check_config(cfg: ml_collections.ConfigDict):
     from flan_nb.flan2022 import prompt_mix
     if cfg.data.format not in FORMATS: raise ValueError(f"data.format must be one of {FORMATS}, got {cfg.data.format!r}")
     if cfg.data.prompt_mix:
-        prompt_mix(cfg.data.prompt_mix)   # an unknown mix: one line naming the known ones
+        m = prompt_mix(cfg.data.prompt_mix)   # an unknown mix: one line naming the known ones
+        if m.max_tokens > cfg.data.inputs_length:
+            raise ValueError(f"data.prompt_mix {m.name!r} builds few-shot inputs of up to {m.max_tokens} tokens, more than "
+                             f"data.inputs_length={cfg.data.inputs_length}, which would cut them: use "
+                             f"data.prompt_mix={m.name}_in{cfg.data.inputs_length} (its budget cut to fit) or a longer data.inputs_length")
         if cfg.data.format != "instructions":
             raise ValueError(f"data.prompt_mix {cfg.data.prompt_mix!r} needs data.format 'instructions', got {cfg.data.format!r}")
     if not 0 <= cfg.data.inversion <= 10: raise ValueError(f"data.inversion must be a share in 0..10, got {cfg.data.inversion}")

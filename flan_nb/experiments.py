@@ -402,7 +402,8 @@ def flan2022_ablation(cluster: str | None = None, arms: Sequence[str] | None = N
     jobs = []
     for p in plan:
         t = tune_config(c, out, b, p["data"]["mixture"])
-        t.data.update(prompt_mix=p["data"]["prompt_mix"], inversion=p["data"]["inversion"])
+        mix = p["data"]["prompt_mix"] and flan2022.fitted_prompt_mix(p["data"]["prompt_mix"], t.data.inputs_length)
+        t.data.update(prompt_mix=mix, inversion=p["data"]["inversion"])   # few-shot prompts that fit the model's inputs
         if p["data"]["prompt_mix"] or p["data"]["inversion"]: t.workdir += "." + p["arm"]
         for e in p["evaluate"]:
             jobs.append(_Job(out / "results" / "flan2022" / f"{cluster}.{p['arm']}.{e['shots']}shot.json", t.workdir,

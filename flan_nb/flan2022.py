@@ -13,9 +13,9 @@ from .templates import TEMPLATES, Template, TemplateError, example_fields, has_o
 # %% auto #0
 __all__ = ['MARKERS', 'LETTERS', 'OPTIONS_STYLES', 'MIXED', 'SETTINGS', 'PROMPT_MIXES', 'QA_CLUSTERS', 'INVERTED_FIELD',
            'INVERSION_TEMPLATES', 'ABLATION_ARMS', 'OptionsStyle', 'options_style', 'style_for', 'Rendered',
-           'render_styled', 'PromptMix', 'prompt_mix', 'register_prompt_mix', 'PromptSetting', 'setting_for',
-           'example_key', 'draw_exemplars', 'budgeted_prompt', 'prompt_kind', 'prompt_kinds', 'invertible',
-           'inversion_fields', 'field_label', 'render_inverted', 'ablation_plan']
+           'render_styled', 'PromptMix', 'prompt_mix', 'fitted_prompt_mix', 'register_prompt_mix', 'PromptSetting',
+           'setting_for', 'example_key', 'draw_exemplars', 'budgeted_prompt', 'prompt_kind', 'prompt_kinds',
+           'invertible', 'inversion_fields', 'field_label', 'render_inverted', 'ablation_plan']
 
 # %% ../nbs/01o_flan2022.ipynb #66abef09
 MARKERS = ("-", "*", "", "(A)", "A.", "A)", "1.", "1)")
@@ -164,10 +164,20 @@ PROMPT_MIXES: dict[str, PromptMix] = {m.name: m for m in (
 )}
 
 def prompt_mix(name: str) -> PromptMix:
-    "The registered prompt mix `name` (one line naming the known ones otherwise)."
+    """The registered prompt mix `name` (one line naming the known ones otherwise); `NAME_inN` is mix `NAME` with its
+    few-shot budget cut to `N` tokens (see `fitted_prompt_mix`), registered on first use."""
+    if name not in PROMPT_MIXES and (m := re.fullmatch(r"(\w+?)_in(\d+)", str(name))) and m[1] in PROMPT_MIXES:
+        base, n = PROMPT_MIXES[m[1]], int(m[2])
+        if n < base.max_tokens: register_prompt_mix(dataclasses.replace(base, name=name, max_tokens=n))
     if name not in PROMPT_MIXES:
-        raise ValueError(f"unknown prompt mix {name!r}; known mixes: {', '.join(PROMPT_MIXES)} (add one with register_prompt_mix)")
+        raise ValueError(f"unknown prompt mix {name!r}; known mixes: {', '.join(PROMPT_MIXES)} (add one with register_prompt_mix, "
+                         "or cut one's few-shot budget to N tokens as NAME_inN)")
     return PROMPT_MIXES[name]
+
+def fitted_prompt_mix(name: str, max_tokens: int) -> str:
+    """The name of mix `name` with few-shot prompts of at most `max_tokens` tokens (a run's `data.inputs_length`, so no
+    exemplar is cut off by the model's input length): `name` when its budget fits, else `NAME_inN` (see `prompt_mix`)."""
+    return name if prompt_mix(name).max_tokens <= max_tokens else prompt_mix(f"{name}_in{int(max_tokens)}").name
 
 def register_prompt_mix(mix: PromptMix) -> str:
     "Add `mix` under its name (a different mix under a taken name is refused); its name."
