@@ -205,6 +205,7 @@ def _ensure_trained(run: _Run, progress: bool = True):
     data = run_data(run.demo, run.name, cfg) if run.demo is not None else None
     if train(cfg, data=data).interrupted: raise KeyboardInterrupt(f"{cfg.workdir} was interrupted; run the driver again to resume")
 
+# %% ../nbs/11_experiments.ipynb #d3526e45
 def _load_model(source: str):
     "The model and vocabulary of a work directory or checkpoint."
     return restore_model(source)[:2] if is_workdir(source) else load(source)
@@ -223,6 +224,7 @@ def _evaluate(job: _Job, c: ml_collections.ConfigDict, progress: bool) -> EvalRe
     return evaluate(model, vocab, job.cluster, model_id=model_id, training_mixture=mixture, collection=c.collection,
                     tags={"training_format": fmt, **job.tags}, **kw)
 
+# %% ../nbs/11_experiments.ipynb #94e6505a
 def _save(res: EvalResults, path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     res.save_predictions(path.with_suffix(".predictions.jsonl"))
@@ -230,6 +232,7 @@ def _save(res: EvalResults, path: Path):
     res.to_json(tmp)
     os.replace(tmp, path)
 
+# %% ../nbs/11_experiments.ipynb #70d5a23e
 def _check_data(name: str, jobs: list[_Job], c: ml_collections.ConfigDict):
     "Stop before any training when a dataset the jobs tune or evaluate on cannot be read from `c.source`."
     names = [d for j in jobs for r in j.train if r.name == "tuned"
@@ -260,6 +263,7 @@ def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress
         finally: mini.set_world_seed(prev_world); set_arc_choices(prev_arc)
     return ExperimentRuns(name, [j.path for j in jobs], skipped, tags, workdirs)
 
+# %% ../nbs/11_experiments.ipynb #9177b0b3
 def _setup(c, out, cfg_fn=experiment_config) -> tuple[ml_collections.ConfigDict, Path]:
     c = ml_collections.ConfigDict((c if c is not None else cfg_fn()).to_dict())
     out = Path(out if out is not None else c.out).absolute()

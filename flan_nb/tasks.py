@@ -151,6 +151,7 @@ def _score(fields: dict) -> float:
     try: return float(fields.get("score", "nan"))
     except (TypeError, ValueError): return float("nan")
 
+# %% ../nbs/02_tasks.ipynb #9773cc0a
 def _fewshot_pool(name: str, source: seqio.DataSource) -> list[tuple[int, dict]]:
     "(train position, example) for the first `FEWSHOT_POOL` usable training examples."
     pool = []
@@ -173,6 +174,7 @@ def fewshot_prompt(query: str, pool: list[tuple[int, str]], shots: int, rng: np.
         picked = picked[1:]
     return prompt, [p for p, _ in picked]
 
+# %% ../nbs/02_tasks.ipynb #f7b42c65
 def _read_options() -> tf.data.Options:
     """Options of the dataset the templating generator reads. No autotuning: the generator reads it one example at a
     time anyway, and destroying an autotuned iterator (at each epoch's end, and when a mixture's pipeline is dropped)
@@ -219,6 +221,7 @@ def _rendered(name: str, raw: dict, fields: dict, t: int, fmt: str, shown: str |
     opts = tuple(fields.get("options") or ())
     return Rendered(inputs, targets, "", opts, opts.index(fields["answer"]) if opts else -1)
 
+# %% ../nbs/02_tasks.ipynb #ddb8007c
 def templated(ds: tf.data.Dataset, *, name: str, source: seqio.DataSource, template: int | None, seed: int,
               fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, shots: int = 0,
               scoring: bool = False, vocabulary=None, style: str = "", mix: str = "",
@@ -323,6 +326,7 @@ def output_features(vocab: seqio.Vocabulary | None = None) -> dict[str, seqio.Fe
 
 _LIST_SEP = "\x1f"  # ASCII unit separator: joins a list-of-str field into one string tensor
 
+# %% ../nbs/02_tasks.ipynb #d836e2c0
 def _field_kind(value, where: str) -> str:
     "How one field of a generated example travels through tf.data: 'str', 'int', 'float', 'bool' or 'list'."
     if isinstance(value, bool): return "bool"
@@ -381,6 +385,7 @@ def data_source(dataset: str) -> seqio.DataSource:
 
 GENERATED_SHUFFLE_BUFFER = 128  # generated examples come in random order: a small buffer, so a mixture starts fast
 
+# %% ../nbs/02_tasks.ipynb #8fc7114c
 def task(dataset: str, template: int | None = None, shots: int = 0, scoring: bool = False, *,
          fmt: str = "instructions", options: bool = True, n_templates: int = N_TEMPLATES, style: str = "",
          mix: str = "", inverted: bool = False) -> seqio.Task:
