@@ -87,6 +87,7 @@ def pack_row(items: Sequence[tuple[int, Sequence[int]]], requests: Sequence[Scor
         t = u
     return row, cut_requests
 
+# %% ../nbs/08_evaluation.ipynb #330c84fd
 def pack_request(req: ScoreRequest, length: int, which: Sequence[int] | None = None) -> tuple[dict[str, np.ndarray], int]:
     "One request alone in a row (see `pack_row`); returns the row and the number of prompt tokens cut."
     which = list(range(len(req.options))) if which is None else list(which)
@@ -136,6 +137,7 @@ class Scores:
     layout: dict              # row length, number of rows and the fraction of their slots in use
     greedy: list[np.ndarray] | None = None   # per option: every token is the model's top token (lm-eval's is_greedy)
 
+# %% ../nbs/08_evaluation.ipynb #ec70e899
 def bucket_length(n: int, min_len: int = 32, max_len: int = 2048) -> int:
     "The smallest power of two >= `n` (at least `min_len`), capped at `max_len`."
     return min(max(min_len, 1 << max(n - 1, 0).bit_length()), max_len)
@@ -269,6 +271,7 @@ def dropped_in_read(task_name: str, split: str, source: str = "tfds") -> dict[in
     answer choices (a few-shot read also counts those of its exemplar pool, read from the training split)."""
     return _read(task_name, split, source)[2]
 
+# %% ../nbs/08_evaluation.ipynb #185b1f1e
 def score_task(model: Transformer, task_name: str, split: str = "validation", n: int | None = None,
                source: str = "tfds", rows: int = 8, max_len: int | None = None):
     "The requests, bookkeeping, `Scores` and each rule's picks of the first `n` examples of scoring task `task_name`."
@@ -470,6 +473,7 @@ def _jsonable(x):
 def _cluster(dataset: str) -> str:
     return get_dataset(dataset).cluster
 
+# %% ../nbs/08_evaluation.ipynb #3d27e962
 def _targets(what, max_templates: int | None = None, collection: str = "flan",
              eval_format: str = "instructions") -> list[tuple[str, tuple[int, ...]]]:
     """(dataset, templates) pairs from a cluster name (of `collection`), dataset names, or (dataset, template) pairs.
@@ -496,6 +500,7 @@ def check_eval_data(tasks_or_cluster, source: str = "tfds", collection: str = "f
     check_data([d for d, _ in targets], source, what or f"evaluation of {tasks_or_cluster!r}")
     return targets
 
+# %% ../nbs/08_evaluation.ipynb #6211edd2
 def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_examples: int | None = None,
              split: str = "test", dev_split: str | None = "validation", source: str = "tfds", rows: int = 8,
              max_len: int | None = None, max_new_tokens: int = 64, bootstrap: int = 200, progress: bool = True,
