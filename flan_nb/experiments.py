@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_experiments.ipynb #3c7b0af5
 from __future__ import annotations
-import dataclasses, filecmp, functools, inspect, json, os, re, shutil
+import contextlib, dataclasses, filecmp, functools, inspect, json, os, re, shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 from pathlib import Path
@@ -240,6 +240,19 @@ def _check_data(name: str, jobs: list[_Job], c: ml_collections.ConfigDict):
     names += [d for j in jobs for d in get_cluster(j.cluster, c.collection)]
     check_data(names, c.source, f"experiment {name!r}")
 
+@contextlib.contextmanager
+def _prepared(name: str, jobs: list[_Job], c: ml_collections.ConfigDict):
+    """While `jobs` train and evaluate: their data checked first (missing TFDS data stops the driver before it trains
+    anything), the world of `c.world_seed` and `c.arc_choices` set, the base's corpus registered when one is trained."""
+    prev_world = mini.set_world_seed(c.world_seed)   # every dataset from the world of c.world_seed, as in the demo
+    prev_arc = set_arc_choices(c.arc_choices)        # tuning and evaluation read ARC alike (evaluate records it)
+    try:
+        _check_data(name, jobs, c)
+        if any(r.name == "base" for j in jobs for r in j.train):   # the base's data, as the demo registers it
+            pretrain_task(mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed), c.world_seed, c.reading_docs)
+        yield
+    finally: mini.set_world_seed(prev_world); set_arc_choices(prev_arc)
+
 def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress: bool = True,
              dry_run: bool = False) -> ExperimentRuns:
     "Train what the unfinished jobs need and evaluate them."
@@ -249,18 +262,12 @@ def _execute(name: str, jobs: list[_Job], c: ml_collections.ConfigDict, progress
     tags = [j.resolved_tags() for j in jobs]
     todo = [(j, tg) for j, d, tg in zip(jobs, done, tags) if not d]
     if todo and not dry_run:
-        prev_world = mini.set_world_seed(c.world_seed)   # every dataset from the world of c.world_seed, as in the demo
-        prev_arc = set_arc_choices(c.arc_choices)        # tuning and evaluation read ARC alike (evaluate records it)
-        try:
-            _check_data(name, [j for j, _ in todo], c)   # missing TFDS data stops the driver before it trains anything
-            if any(r.name == "base" for j, _ in todo for r in j.train):   # the base's data, as the demo registers it
-                pretrain_task(mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed), c.world_seed, c.reading_docs)
+        with _prepared(name, [j for j, _ in todo], c):
             for j, tg in todo:
                 j.tags = tg
                 for r in j.train: _ensure_trained(r, progress)
                 print(f"evaluating {j.source} on {j.cluster} ({j.shots}-shot) -> {j.path}", flush=True)
                 _save(_evaluate(j, c, progress), j.path)
-        finally: mini.set_world_seed(prev_world); set_arc_choices(prev_arc)
     return ExperimentRuns(name, [j.path for j in jobs], skipped, tags, workdirs)
 
 # %% ../nbs/11_experiments.ipynb #9177b0b3
@@ -429,11 +436,7 @@ def prompt_tuning(cluster: str | None = None, steps: int = 100, prompt_length: i
     path, runs = out / "results" / "prompt_tuning" / f"{cluster}.json", _train(b, t)
     done = path.is_file()
     if not done and not dry_run:
-        prev_world, prev_arc = mini.set_world_seed(c.world_seed), set_arc_choices(c.arc_choices)
-        try:
-            _check_data("prompt_tuning", [_Job(path, t.workdir, cluster, runs)], c)
-            if any(r.name == "base" for r in runs):
-                pretrain_task(mini.mini_vocab(vocab_size=c.vocab_size, seed=c.world_seed), c.world_seed, c.reading_docs)
+        with _prepared("prompt_tuning", [_Job(path, t.workdir, cluster, runs)], c):
             for r in runs: _ensure_trained(r, progress)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + ".tmp")   # the JSON appears only when the study is finished
@@ -441,7 +444,6 @@ def prompt_tuning(cluster: str | None = None, steps: int = 100, prompt_length: i
                                 max_examples=c.eval.max_examples or None, max_templates=c.eval.max_templates or None,
                                 n_boot=c.eval.bootstrap, source=c.source, progress=progress)
             os.replace(tmp, path)
-        finally: mini.set_world_seed(prev_world); set_arc_choices(prev_arc)
     return ExperimentRuns("prompt_tuning", [path], [path] if done else [], [{"experiment": "prompt_tuning", "label": _name(c)}],
                           list(dict.fromkeys(Path(r.config.workdir) for r in runs)))
 

@@ -227,6 +227,10 @@ def _order(names, cluster_of) -> list:
         return rank.get(c, len(rank)), members.index(d) if d in members else len(members)
     return sorted(dict.fromkeys(names), key=key)
 
+def _shots_style(color, shots: int) -> dict:
+    "Bar style of a series: solid with exemplars, white and hatched zero-shot (Figure 9 and the Flan 2022 figure)."
+    return dict(color=color) if shots else dict(facecolor="white", edgecolor=color, hatch="///", linewidth=1)
+
 def _bars(ax, cats: list, series: list, value_labels: bool = True, width: float | None = None):
     """Grouped bars; `series`: (label, {category: value}, {category: error} or None, bar kwargs). The bars a category
     has are centred on it (no gaps for missing values); each bar's gid is its category."""
@@ -447,7 +451,7 @@ def fig_fewshot(runs=None, score: str = "mean") -> Figure:
     series = []
     for (lab, shots), t in tables.items():
         col = RUN_COLORS[names.index(lab) % len(RUN_COLORS)]
-        kw = dict(color=col) if shots else dict(facecolor="white", edgecolor=col, hatch="///", linewidth=1)
+        kw = _shots_style(col, shots)
         series.append((f"{lab}, {shots}-shot" if shots else f"{lab}, zero-shot", t.score.to_dict(), t["std"].to_dict(), kw))
     fig = _figure(max(6.5, 1.5 + len(cats) * (0.35 * len(series) + 0.6)), 5.2)
     ax = fig.add_subplot()
@@ -478,7 +482,7 @@ def fig_flan2022(runs=None, score: str = "mean") -> Figure:
     series = []
     for (lab, shots), arms in sorted(by.items(), key=lambda kv: (names.index(kv[0][0]), kv[0][1])):
         col = RUN_COLORS[names.index(lab) % len(RUN_COLORS)]
-        kw = dict(color=col) if shots else dict(facecolor="white", edgecolor=col, hatch="///", linewidth=1)
+        kw = _shots_style(col, shots)
         vals = {a: float(_clusters(_merge(rs), score)["score"].mean()) for a, rs in arms.items()}
         series.append((f"{lab}, {shots}-shot" if shots else f"{lab}, zero-shot", vals, None, kw))
     fig = _figure(max(6.5, 1.5 + len(cats) * (0.35 * len(series) + 0.8)), 5.2)
