@@ -194,15 +194,20 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
     return Scores(loglik, n_tok, sorted(truncated), {"row_length": length, "rows": len(grouped), "fill": used / (len(grouped) * length)},
                   np.split(miss_flat == 0, offsets[1:]))
 
+@nnx.jit
+def _log_probs(model: Transformer, tokens: jax.Array) -> jax.Array:
+    return jax.nn.log_softmax(model(tokens).astype(jnp.float32), axis=-1)
+
 def score_slow(model: Transformer, req: ScoreRequest) -> np.ndarray:
-    "Reference: each option's summed log-likelihood from its own forward pass over prompt + option (no packing)."
-    out = []
-    for opt in req.options:
-        seq = np.asarray([req.prompt + opt], np.int32)
-        logp = jax.nn.log_softmax(model(seq).astype(jnp.float32), axis=-1)[0]
-        p = len(req.prompt)
-        out.append(float(sum(logp[p - 1 + i, t] for i, t in enumerate(opt))))
-    return np.asarray(out)
+    """Reference: each option's summed log-likelihood from its own forward pass over prompt + option (no packing, no
+    segments). The sequences are padded at the end to a power of two, which a causal model's earlier positions do not
+    see, so that one compiled forward serves requests of many lengths."""
+    seqs = [req.prompt + opt for opt in req.options]
+    toks = np.zeros((bucket_length(len(seqs), 1, 1 << 20), bucket_length(max(map(len, seqs)), 32, 1 << 20)), np.int32)
+    for k, s in enumerate(seqs): toks[k, :len(s)] = s
+    logp, p = np.asarray(_log_probs(model, toks)), len(req.prompt)
+    return np.asarray([logp[k, p - 1 + np.arange(len(opt)), opt].sum() for k, opt in enumerate(req.options)], np.float64)
+
 
 # %% ../nbs/08_evaluation.ipynb #0fca8ca6
 SCORING_RULES = ("sum", "per_token", "per_char")
