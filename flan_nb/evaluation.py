@@ -194,6 +194,7 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
     return Scores(loglik, n_tok, sorted(truncated), {"row_length": length, "rows": len(grouped), "fill": used / (len(grouped) * length)},
                   np.split(miss_flat == 0, offsets[1:]))
 
+# %% ../nbs/08_evaluation.ipynb #6f132a66
 @nnx.jit
 def _log_probs(model: Transformer, tokens: jax.Array) -> jax.Array:
     return jax.nn.log_softmax(model(tokens).astype(jnp.float32), axis=-1)
@@ -207,7 +208,6 @@ def score_slow(model: Transformer, req: ScoreRequest) -> np.ndarray:
     for k, s in enumerate(seqs): toks[k, :len(s)] = s
     logp, p = np.asarray(_log_probs(model, toks)), len(req.prompt)
     return np.asarray([logp[k, p - 1 + np.arange(len(opt)), opt].sum() for k, opt in enumerate(req.options)], np.float64)
-
 
 # %% ../nbs/08_evaluation.ipynb #0fca8ca6
 SCORING_RULES = ("sum", "per_token", "per_char")
@@ -329,6 +329,7 @@ def task_metrics(dataset: str, examples: Sequence[dict], predictions: Sequence[s
         if bootstrap: cis.update(bootstrap_ci(fn, targets, preds, n=bootstrap, seed=seed))
     return values, cis
 
+# %% ../nbs/08_evaluation.ipynb #1dcfe9fb
 def _truncate_left(prompt: list[int], keep: int) -> tuple[list[int], bool]:
     return (prompt[-keep:], True) if len(prompt) > keep else (prompt, False)
 
@@ -347,6 +348,7 @@ def generate_predictions(model: Transformer, vocab, rows: Sequence[dict], max_ne
         for i, g in zip(chunk, gen): out[i] = vocab.decode(g)
     return out, list(cut)
 
+# %% ../nbs/08_evaluation.ipynb #a82da9e0
 def evaluate_template(model: Transformer, vocab, dataset: str, template: int, split: str = "test", shots: int = 0,
                       n: int | None = None, source: str = "tfds", rows: int = 8, max_len: int | None = None,
                       max_new_tokens: int = 64, bootstrap: int = 0, fmt: str = "instructions",
