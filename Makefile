@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.flan_nb-installed
-# The run ends with its 15 slowest tests, so that CI time (kept under ~30 min) is watched where it goes.
-PYTEST_ARGS ?= -n auto --durations=15
+# The run ends with its 15 slowest tests, so that CI time (kept under ~30 min) is watched where it goes; xdist hands
+# out a few tests at a time, longest first (tests/conftest.py), so that both workers finish together.
+PYTEST_ARGS ?= -n auto --dist loadgroup --durations=15
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 # The browser test (tests/test_browser.py) drives Debian's Chromium through Playwright: Playwright's own browser
 # download cannot work offline. `make test` installs the package when it is missing (as root, as CI runs).

@@ -4,3 +4,20 @@ def pytest_addoption(parser):
     parser.addoption("--flags", default="", help="space-separated nbdev test flags to run (e.g. 'slow'); "
                      "cells with other flags in settings.ini's tst_flags are skipped, as nbdev_test does")
     parser.addoption("--nb-timeout", type=float, default=900, help="seconds one notebook may run before it fails")
+
+# The tests that ran longest in CI (`make test` prints its 15 slowest), longest first: they start first and xdist
+# (`--dist loadgroup` in the Makefile) hands out a few tests at a time, so the two workers finish close together
+# instead of one waiting on a long notebook that came last. Modules whose tests share a module-scoped fixture (a
+# JupyterLab server, a loaded model) are one xdist group each, run by one worker. Only the order changes: every
+# collected test still runs.
+LONGEST_FIRST = ("test_notebook[09_demo]", "test_notebook[07e_trainer]", "test_notebook[09a_prompt_tuning]",
+                 "test_notebook[11_experiments]", "test_notebook[02_tasks]", "test_notebook[08_evaluation]",
+                 "test_notebook[10_figures]")
+SHARED_FIXTURES = ("test_browser", "test_lm_eval_parity")
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.name, len(rank)))   # stable: the rest keep their order
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2]
+        if module in SHARED_FIXTURES: item.add_marker(pytest.mark.xdist_group(module))
