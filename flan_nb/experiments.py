@@ -147,6 +147,7 @@ def _vocab_spec(c: ml_collections.ConfigDict, out: Path) -> str:
 def _slug(model: Mapping) -> str:
     return "-".join(f"{k}{v}" for k, v in sorted(model.items())) or "base"
 
+# %% ../nbs/11_experiments.ipynb #497de521
 def make_base(c: ml_collections.ConfigDict, out: Path, model: Mapping | None = None) -> Base:
     """The base model of the studies: `c.init_from`, or the demo's pretraining run (with `model` overriding
     `c.model`: another size); nothing is trained here."""
@@ -173,6 +174,7 @@ def make_base(c: ml_collections.ConfigDict, out: Path, model: Mapping | None = N
         warm.workdir = base.model.init_from = str(out.absolute() / "bases" / f"{_slug(changed)}.warmup")
     return Base(base.workdir, _slug(changed), base, warm, d)
 
+# %% ../nbs/11_experiments.ipynb #eac147d3
 def tune_config(c: ml_collections.ConfigDict, out: Path, base: Base, mixture: str, fmt: str = "instructions") -> ml_collections.ConfigDict:
     "The trainer config that instruction-tunes `base` on `mixture` (a `data.mixture` value) in format `fmt`."
     d = _demo_view(c, out)
@@ -352,9 +354,13 @@ def instruction_ablation(cluster: str | None = None, formats: Sequence[str] = FO
 
 # %% ../nbs/11_experiments.ipynb #32d3ed20
 def default_sizes(c: ml_collections.ConfigDict) -> list[dict]:
-    "Figure 7's default model sizes for `c`: half the width (and one layer fewer), and `c.model` itself."
+    """Figure 7's default model sizes for `c`: half the width (and one layer fewer), `c.model` itself, and twice the
+    width (one layer and twice the heads more): three sizes, each about five times the parameters of the one before
+    (embeddings aside)."""
     m = c.model
-    return [{"d_model": m.d_model // 2, "d_ff": m.d_ff // 2, "n_layers": max(1, m.n_layers - 1)}, {}]
+    return [{"d_model": m.d_model // 2, "d_ff": m.d_ff // 2, "n_layers": max(1, m.n_layers - 1)}, {},
+            {"d_model": m.d_model * 2, "d_ff": m.d_ff * 2, "n_layers": m.n_layers + 1, "n_heads": m.n_heads * 2,
+             "n_kv_heads": m.n_kv_heads * 2}]
 
 def scale(model_configs: Sequence[Mapping] | None = None, cluster: str | None = None, seen: str | None = None, out=None,
           cfg: ml_collections.ConfigDict | None = None, progress: bool = True, dry_run: bool = False) -> ExperimentRuns:

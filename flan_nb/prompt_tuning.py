@@ -105,6 +105,7 @@ def prompt_step(graphdef, tx: optax.GradientTransformation, z_loss: float = 0.0,
         return keep(new_prompt, prompt), keep(new_opt, opt_state), metrics
     return jax.jit(step, donate_argnums=(0, 1))
 
+# %% ../nbs/09a_prompt_tuning.ipynb #c01f8cb1
 _BATCH_KEYS = ("decoder_input_tokens", "decoder_target_tokens", "decoder_segment_ids", "decoder_positions",
                "decoder_loss_weights")
 
@@ -173,6 +174,7 @@ def base_fingerprint(model: Transformer) -> str:
 def _leaf_specs(tree) -> list:
     return [[list(np.shape(a)), str(np.asarray(a).dtype)] for a in jax.tree.leaves(tree)]
 
+# %% ../nbs/09a_prompt_tuning.ipynb #46960549
 def save_prompt(directory: str | os.PathLike, model: PromptTuned, base: str | os.PathLike, base_step: int | None = None,
                 info: Mapping[str, Any] | None = None, opt_state=None, trained_steps: int | None = None) -> Path:
     """Save `model`'s prompt alone to a new `directory`, with a pointer to its `base` (work directory and checkpoint
@@ -210,6 +212,7 @@ def read_prompt_meta(directory: str | os.PathLike) -> dict:
     if meta.get("format") != PROMPT_FORMAT: raise PromptCheckpointError(f"{path} is not a {PROMPT_FORMAT!r} file (format {meta.get('format')!r})")
     return meta
 
+# %% ../nbs/09a_prompt_tuning.ipynb #d9c559e1
 def load_base(meta: Mapping[str, Any]) -> Transformer:
     "The base model a prompt checkpoint points at: a work directory's checkpoint `base_step`, or a .gguf / HF path."
     from flan_nb.checkpointing import is_workdir, restore_model   # here: orbax's managers and the trainer config
@@ -270,6 +273,7 @@ def _resumable(directory, settings: Mapping) -> int:
     if done >= settings["steps"]: raise ValueError(f"{Path(directory).absolute()} has trained {done} steps already; ask for more than {done}")
     return int(done)
 
+# %% ../nbs/09a_prompt_tuning.ipynb #8d4468a2
 def check_start(workdir: str | os.PathLike, dataset: str, init: str = "class_labels", source: str = "tfds"):
     """`(work directory, dataset spec, run config)` once everything prompt tuning needs is checked, no checkpoint
     restored: a work directory, a classification dataset it was not tuned on, options to initialise from, the data."""
@@ -295,6 +299,7 @@ def check_start(workdir: str | os.PathLike, dataset: str, init: str = "class_lab
     _newest_step(wd)
     return wd, spec, cfg
 
+# %% ../nbs/09a_prompt_tuning.ipynb #2cb180a1
 def prompt_tune(workdir: str | os.PathLike, dataset: str, prompt_length: int = 10, steps: int = 100,
                 init: str = "class_labels", learning_rate: float = 1e-2, rows: int = 8, seed: int = 0,
                 max_examples: int | None = None, max_templates: int | None = None, source: str = "tfds",
@@ -342,6 +347,7 @@ def prompt_tune(workdir: str | os.PathLike, dataset: str, prompt_length: int = 1
             "examples": int(row["examples"]), "losses": [h["loss"] for h in history], "prompt_dir": saved, "model": tuned,
             "results": res}
 
+# %% ../nbs/09a_prompt_tuning.ipynb #6ddba06a
 def compare_prompt_tuning(base: str | os.PathLike, tuned: str | os.PathLike, dataset: str,
                           out: str | os.PathLike | None = None, **kw) -> dict:
     """`prompt_tune` from the `base` and from the instruction-`tuned` work directory with the same settings (`kw`):
@@ -374,6 +380,7 @@ def _spread(xs: Sequence[float]) -> dict:
     return {"mean": float(a.mean()), "std": float(a.std(ddof=1)) if a.size > 1 else None, "min": float(a.min()),
             "max": float(a.max()), "seeds": int(a.size)}
 
+# %% ../nbs/09a_prompt_tuning.ipynb #23906dc8
 def prompt_tuning_study(base_workdir: str | os.PathLike, tuned_workdir: str | os.PathLike,
                         tasks: Sequence[str] = ("mini_rte",), steps: int = 100, prompt_length: int = 10,
                         seeds: Sequence[int] = (0,), out: str | os.PathLike | None = None, *, init: str = "class_labels",
@@ -453,6 +460,7 @@ def prompt_tuning_study(base_workdir: str | os.PathLike, tuned_workdir: str | os
         Path(out).write_text(json.dumps(study, indent=1) + "\n")
     return study
 
+# %% ../nbs/09a_prompt_tuning.ipynb #241f3e01
 def load_study(path: str | os.PathLike) -> dict:
     "A `prompt_tuning_study` file, its format checked."
     p = Path(path)
