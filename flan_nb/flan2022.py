@@ -163,6 +163,7 @@ PROMPT_MIXES: dict[str, PromptMix] = {m.name: m for m in (
     PromptMix("few_shot", 0, 0, 0.5, 0.5),                  # few-shot only
 )}
 
+# %% ../nbs/01o_flan2022.ipynb #f10eea29
 def prompt_mix(name: str) -> PromptMix:
     """The registered prompt mix `name` (one line naming the known ones otherwise); `NAME_inN` is mix `NAME` with its
     few-shot budget cut to `N` tokens (see `fitted_prompt_mix`), registered on first use."""
