@@ -117,13 +117,13 @@ def load_runs(runs=None) -> list[EvalResults]:
 # %% ../nbs/10_figures.ipynb #1cf4941e
 SETTINGS_KEYS = {
     "model": ("all", "written by evaluate: the model id, shortened in legends"),
-    "training_mixture": ("all, 6, 7", "written by evaluate: the tuning mixture, in legends; a 'fig6:N' or 'fig6-N' mixture is "
-                         "Figure 6's N; none = untuned (Figure 7)"),
+    "training_mixture": ("all, 7", "written by evaluate: the tuning mixture, in legends; none = untuned (Figure 7)"),
+    "heldout_split": ("6", "written by evaluate_heldout: the run's held-out split; a Figure 6 split gives its number of clusters"),
     "collection": ("all", "written by evaluate: named in legends when it is not 'flan'"),
     "shots": ("1, 5, 9, templates", "written by evaluate: 0 zero-shot; Figure 9 sets zero-shot against few-shot"),
     "training_format": ("8", "written by evaluate_heldout: instructions, no_template or dataset_name"),
     "label": ("all", "tag: the series name in legends; runs with the same label are merged into one series"),
-    "n_clusters": ("6", "tag: number of tuning clusters, 1..7 (else read from a 'fig6:N' or 'fig6-N' mixture)"),
+    "n_clusters": ("6", "tag: number of tuning clusters, 1..7 (else read from a Figure 6 heldout_split)"),
     "params": ("7", "tag: the model's parameter count"),
     "tuned": ("7", "tag: instruction-tuned or not (default: whether training_mixture is set)"),
     "seen": ("7", "tag: true when the evaluated tasks were in the tuning mixture (default false: held out)"),
@@ -131,12 +131,18 @@ SETTINGS_KEYS = {
     "eval_format": ("8", "written by evaluate: the format prompts were rendered in (results without it: instructions)"),
 }
 
+# Figure 6's stages as catalog clusters: conversational QA's datasets (and a generated collection's stand-in) are misc
+_FIGURE6_STAGES = tuple("misc" if c == "conversational_qa" else c for c in FIGURE6_ORDER)
+
 def n_clusters(res: EvalResults) -> int | None:
-    "Figure 6's number of tuning clusters of a run: `settings['n_clusters']`, else from a `fig6:N` or `...fig6-N` mixture name."
+    """Figure 6's number of tuning clusters of a run: `settings['n_clusters']` (the driver's tag), else read from the
+    held-out split `evaluate_heldout` recorded: one that holds out Figure 6's clusters and tunes on its first n stages."""
     s = res.settings
     if s.get("n_clusters") is not None: return int(s["n_clusters"])
-    m = re.search(r"(?:^|\.)fig6[-:](\d+)$", str(s.get("training_mixture") or ""))
-    return int(m[1]) if m else None
+    split = s.get("heldout_split") or {}
+    if tuple(split.get("heldout", ())) != tuple(FIGURE6_HELDOUT): return None
+    tuned = {get_dataset(d).cluster for d, _ in split["training"]}
+    return len(tuned) if tuned == set(_FIGURE6_STAGES[:len(tuned)]) else None
 
 def run_groups(runs) -> dict[str, list[EvalResults]]:
     "The runs of each figure group: 'main' (Figures 1, 5, 9, templates), 'figure6', 'figure7', 'figure8', 'flan2022'."
