@@ -123,17 +123,21 @@ def run_configs(c: ml_collections.ConfigDict, vocab_spec: str) -> dict[str, ml_c
 # %% ../nbs/09_demo.ipynb #6bd3482b
 def _correct(res, majority: bool = False) -> dict[tuple[str, int], dict[int, float]]:
     """(dataset, template) -> {example idx: 1.0 if right}, for the test split of classification datasets; with
-    `majority`, right means the target is the (dataset, template)'s most common target: the constant-answer baseline."""
+    `majority`, right means the target is the (dataset, template)'s most common answer: the constant-answer baseline.
+    Where the options change from example to example (COPA's two alternatives), the constant answer is a position
+    (always the first option, say), as in `flan_nb.headroom`."""
     out, targets = {}, {}
     for p in res.predictions:
         if p["split"] != res.settings["split"] or get_dataset(p["dataset"]).kind != "classification": continue
         key = (p["dataset"], int(p["template"]))
         out.setdefault(key, {})[int(p["idx"])] = float(p["prediction"] == p["target"])
-        targets.setdefault(key, {})[int(p["idx"])] = p["target"]
+        targets.setdefault(key, {})[int(p["idx"])] = (p["target"], tuple(p.get("options") or ()))
     if majority:
         for key, t in targets.items():
-            top = Counter(t.values()).most_common(1)[0][0]
-            out[key] = {i: float(v == top) for i, v in t.items()}
+            fixed = len({o for _, o in t.values()}) == 1
+            answer = (lambda a, o: a) if fixed else (lambda a, o: o.index(a) if a in o else None)
+            top = Counter(answer(*v) for v in t.values()).most_common(1)[0][0]
+            out[key] = {i: float(answer(*v) == top) for i, v in t.items()}
     return out
 
 def cluster_score(res, n_boot: int = 1000, seed: int = 0, paired_with=None) -> dict[str, float]:
