@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import jax
 from .catalog import get_dataset
-from .packing import task_batches
+from .packing import TaskBatches, task_batches
 
 # %% auto #0
 __all__ = ['decoder_rows', 'place', 'synthetic_batches', 'data_split', 'resolve_mixture', 'mixture_datasets', 'data_plan',
@@ -132,7 +132,8 @@ def describe_data(records: Sequence[dict], mixture: str) -> str:
 
 # %% ../nbs/07a_inputs.ipynb #9cd5ff24
 def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, skip: int = 0) -> Iterator[dict]:
-    "This process's packed numpy batches of `rows` rows for the data config, after skipping `skip` batches."
+    """This process's packed numpy batches of `rows` rows for the data config, after skipping `skip` batches; those of a
+    seqio task or mixture carry `.cut` (`packing.CutCounts`: the examples read and cut to the lengths)."""
     if data["kind"] not in ("decoder", "prefix_lm"): raise ValueError(f"data.kind must be 'decoder' or 'prefix_lm', got {data['kind']!r}")
     if data["mixture"] == "synthetic":              # this process's rows of the global batch (shard None: by process)
         index, count = (shard.index, shard.num_shards) if shard is not None else (jax.process_index(), jax.process_count())
@@ -144,4 +145,4 @@ def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, ski
     packed = task_batches(name, data["split"], lengths,
                           rows, kind=data["kind"], pack=data["pack"], shuffle=data["shuffle"], seed=int(data["seed"]),
                           num_epochs=None, source=data["source"], mock_examples=int(data["mock_examples"]), shard_info=shard)
-    return itertools.islice(packed, skip, None)
+    return TaskBatches(itertools.islice(packed, skip, None), packed.cut)

@@ -5,7 +5,8 @@
 # %% ../nbs/03a_packing.ipynb #ef270208
 from __future__ import annotations
 import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
-from collections.abc import Iterable, Iterator, Mapping
+import dataclasses, inspect
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import jax.numpy as jnp
 from .templates import mock_labels
@@ -13,8 +14,9 @@ from .templates import mock_labels
 # here) runs where they are not installed, such as a GPU image with JAX alone.
 
 # %% auto #0
-__all__ = ['FLAN_LENGTHS', 'FLAN_BATCH_TOKENS', 'CONVERTER_KINDS', 'MODEL_FEATURES', 'feature_converter', 'packed_batches',
-           'attention_mask', 'decode_batch', 'packing_stats', 'task_batches']
+__all__ = ['FLAN_LENGTHS', 'FLAN_BATCH_TOKENS', 'CONVERTER_KINDS', 'MODEL_FEATURES', 'CUT_FIELDS', 'CUTS', 'feature_converter',
+           'packed_batches', 'attention_mask', 'decode_batch', 'packing_stats', 'CutCounts', 'cut_summary',
+           'TaskBatches', 'task_batches']
 
 # %% ../nbs/03a_packing.ipynb #45601121
 FLAN_LENGTHS = {"inputs": 1024, "targets": 256}  # paper: inputs 1024, targets 256 tokens -> packed rows of 1280
@@ -105,28 +107,146 @@ def packing_stats(batches: Iterable[Mapping[str, np.ndarray]]) -> dict[str, floa
     return {"batches": n_batches, "rows": n_rows, "non_padding_fraction": real / tokens,
             "examples_per_row": examples / n_rows, "target_tokens_per_batch": targets / n_batches}
 
+# %% ../nbs/03a_packing.ipynb #3fbfd094
+CUT_FIELDS = ("read", "cut", "inputs_cut", "targets_cut")   # per task: examples read, cut (inputs or targets), each
+
+class CutCounts:
+    """The examples one `task_batches` pipeline has read so far, per seqio task, and those whose inputs or targets were
+    longer than `lengths` and so were cut to them (`CUT_FIELDS`); `datasets` names each task's catalog dataset."""
+    def __init__(self, tasks: Sequence[str], datasets: Sequence[str], lengths: Mapping[str, int]):
+        self.tasks, self.datasets, self.lengths = list(tasks), list(datasets), dict(lengths)
+        self.counter = None   # a [tasks, CUT_FIELDS] int64 tf.Variable, made when the pipeline starts reading
+
+    def start(self):
+        "The variable the pipeline adds to (made here, on the CPU, where tf.data runs); registers these counts in `CUTS`."
+        import tensorflow as tf
+        with tf.device("/CPU:0"):
+            self.counter = tf.Variable(tf.zeros([len(self.tasks), len(CUT_FIELDS)], tf.int64), trainable=False)
+        CUTS.append(self)
+        return self.counter
+
+    def by_task(self) -> dict[str, dict[str, int]]:
+        "The counts of each task so far (zeros before the first batch is asked for)."
+        rows = self.counter.numpy() if self.counter is not None else np.zeros((len(self.tasks), len(CUT_FIELDS)), np.int64)
+        return {t: dict(zip(CUT_FIELDS, map(int, r))) for t, r in zip(self.tasks, rows)}
+
+CUTS: list[CutCounts] = []   # every task_batches pipeline's counts, in the order they started reading
+
+# %% ../nbs/03a_packing.ipynb #f9b248c3
+def cut_summary(counts: Iterable[CutCounts]) -> dict:
+    """The counts of `counts` (pipelines) added up: `examples_read`, `examples_cut`, `inputs_cut`, `targets_cut`, the
+    `lengths` they were cut to, and per catalog dataset, most cut first; empty if `counts` is."""
+    counts = list(counts)
+    if not counts: return {}
+    per: dict[str, dict[str, int]] = {}
+    for c in counts:
+        for (task, n), dataset in zip(c.by_task().items(), c.datasets):
+            d = per.setdefault(dataset, dict.fromkeys(CUT_FIELDS, 0))
+            for k in CUT_FIELDS: d[k] += n[k]
+    total = {k: sum(d[k] for d in per.values()) for k in CUT_FIELDS}
+    lengths = {k: sorted({c.lengths[k] for c in counts}) for k in counts[0].lengths}
+    return {"examples_read": total["read"], "examples_cut": total["cut"], "inputs_cut": total["inputs_cut"],
+            "targets_cut": total["targets_cut"],
+            "lengths": {k: v[0] if len(v) == 1 else v for k, v in lengths.items()},
+            "datasets": dict(sorted(per.items(), key=lambda kv: (-kv[1]["cut"], kv[0])))}
+
+# %% ../nbs/03a_packing.ipynb #fbe82bc9
+def _preprocessor_args(fn) -> set[str]:
+    "The arguments seqio may pass a preprocessor (a function's parameters, a dataclass's fields)."
+    if dataclasses.is_dataclass(fn): return {f.name for f in dataclasses.fields(fn)}
+    try: return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError): return set()
+
+def _read_lengths(task: seqio.Task, lengths: Mapping[str, int]) -> tuple[dict, set[str]]:
+    """The lengths to read `task` with, and the features whose EOS seqio adds after cutting: none and those of
+    `append_eos_after_trim`, unless another preprocessor takes the lengths (then `lengths` as they are, and none)."""
+    import seqio
+    eos_after = set()
+    for p in task.preprocessors:
+        if p is seqio.preprocessors.append_eos_after_trim:
+            eos_after = {k for k, f in task.output_features.items() if f.add_eos}
+        elif "sequence_length" in _preprocessor_args(p): return dict(lengths), set()
+    return dict.fromkeys(lengths), eos_after
+
+def _marked(ds: tf.data.Dataset, index: int, lengths: Mapping[str, int], eos_after: set[str]) -> tf.data.Dataset:
+    """`ds` (task `index`, read whole) cut to `lengths` as seqio cuts (a feature in `eos_after` keeps its EOS), with
+    `_cut`: `[index, inputs too long, targets too long]`, which `_counted` counts after mixing."""
+    import tensorflow as tf
+    def mark(ex):
+        out, long = dict(ex), []
+        for k in ("inputs", "targets"):
+            v, n = ex[k], lengths[k]
+            long.append(tf.cast(tf.size(v) > n, tf.int32))
+            out[k] = tf.concat([v[:tf.minimum(tf.size(v) - 1, n - 1)], v[-1:]], 0) if k in eos_after else v[:n]
+        out["_cut"] = tf.stack([tf.constant(index, tf.int32), *long])
+        return out
+    return ds.map(mark)
+
+def _counted(ds: tf.data.Dataset, counter: tf.Variable) -> tf.data.Dataset:
+    "`ds` without `_cut`, each example added to its task's row of `counter` (`CUT_FIELDS`) as it is read."
+    import tensorflow as tf
+    def count(ex):
+        mark = tf.cast(ex["_cut"], tf.int64)
+        counter.scatter_nd_add(mark[None, :1], tf.stack([tf.constant(1, tf.int64), tf.maximum(mark[1], mark[2]),
+                                                         mark[1], mark[2]])[None])
+        return {k: v for k, v in ex.items() if k != "_cut"}
+    return ds.map(count)
+
+# %% ../nbs/03a_packing.ipynb #e5a4972d
+def _subtasks(provider, split: str) -> list:
+    "The tasks a task or mixture reads `split` from, in seqio's order (a mixture's tasks without the split are skipped, as seqio does)."
+    import seqio
+    return [t for t in provider.tasks if split in t.splits] if isinstance(provider, seqio.Mixture) else [provider]
+
+def _read_marked(provider, lengths: Mapping[str, int], split: str, shuffle: bool, seed: int | None,
+                 num_epochs: int | None, shard_info) -> tf.data.Dataset:
+    """`provider.get_dataset(lengths, trim_output_features=True, ...)` as seqio makes it, each task's examples read
+    whole, cut by `_marked` and marked with their task's index in `_subtasks`."""
+    import seqio
+    import tensorflow as tf
+    mixture = isinstance(provider, seqio.Mixture)
+    tasks = _subtasks(provider, split)
+    if not tasks: raise ValueError(f"no task of {provider.name!r} has a {split!r} split")
+    keys = set(provider.output_features)
+    datasets = []
+    for i, task in enumerate(tasks):
+        read_lengths, eos_after = _read_lengths(task, lengths)
+        ds = task.get_dataset(read_lengths, split=split, shuffle=shuffle, seed=seed, shard_info=shard_info,
+                              num_epochs=num_epochs, trim_output_features=False, try_in_mem_cache=False)
+        if mixture: ds = ds.map(lambda ex: {k: v for k, v in ex.items() if k in keys}, num_parallel_calls=tf.data.AUTOTUNE)
+        datasets.append(_marked(ds, i, lengths, eos_after))
+    if not mixture: return datasets[0]
+    sample_seed = seed if seed is not None else None if shuffle else 42   # seqio.Mixture.get_dataset's
+    return provider._sample_fn(datasets, provider._get_all_mixing_rates(tasks), sample_seed)
+
 # %% ../nbs/03a_packing.ipynb #9f94267c
+class TaskBatches(Iterator):
+    "The batches of `task_batches`: an iterator that carries `cut`, the `CutCounts` of its pipeline."
+    def __init__(self, batches: Iterator[dict], cut: CutCounts): self._batches, self.cut = batches, cut
+    def __next__(self) -> dict: return next(self._batches)
+
 def task_batches(name: str, split: str = "train", lengths: Mapping[str, int] = FLAN_LENGTHS, batch_size: int = 8,
                  kind: str = "prefix_lm", pack: bool = True, shuffle: bool = True, seed: int | None = 0,
                  num_epochs: int | None = 1, source: str = "tfds", mock_examples: int = 64,
-                 shard_info: seqio.ShardInfo | None = None) -> Iterator[dict]:
+                 shard_info: seqio.ShardInfo | None = None) -> TaskBatches:
     """Packed numpy batches of the registered seqio task or mixture `name`, read from `source` ('tfds', or 'mock':
     TFDS mock data with `mock_examples` per split); `shard_info` reads one shard of it (one per process in a
-    multi-host run). The source is checked here, before the first batch is asked for."""
+    multi-host run). The source is checked here, before the first batch is asked for. The batches' `.cut` counts,
+    per task, the examples read and those cut to `lengths` (this process's shard)."""
     import seqio
     import tensorflow_datasets as tfds
-    from flan_nb.tasks import check_data, task_datasets
+    from flan_nb.tasks import check_data, task_datasets, task_key
     provider = seqio.get_mixture_or_task(name)
     check_data(task_datasets(name), source, f"mixture {name!r}")
     mock = source == "mock"
     if shard_info is not None and shard_info.num_shards == 1: shard_info = None
+    tasks = _subtasks(provider, split)
+    cut = CutCounts([t.name for t in tasks], [getattr(task_key(t.name), "dataset", t.name) for t in tasks], lengths)
     def read():
         # seqio shards by TFDS file, which needs the split's file info; mock data has none, so shard its examples
-        ds = provider.get_dataset(dict(lengths), split=split, shuffle=shuffle, seed=seed, num_epochs=num_epochs,
-                                  try_in_mem_cache=False, trim_output_features=True,
-                                  shard_info=None if mock else shard_info)
+        ds = _read_marked(provider, dict(lengths), split, shuffle, seed, num_epochs, None if mock else shard_info)
         if mock and shard_info is not None: ds = ds.shard(shard_info.num_shards, shard_info.index)
-        yield from packed_batches(ds, lengths, batch_size, kind=kind, pack=pack)
+        yield from packed_batches(_counted(ds, cut.start()), lengths, batch_size, kind=kind, pack=pack)
     def mocked():  # out-of-range mock labels wrap while it reads, counted in `templates.WRAPPED_LABELS`
         with tfds.testing.mock_data(num_examples=mock_examples), mock_labels(): yield from read()
-    return mocked() if mock else read()
+    return TaskBatches(mocked() if mock else read(), cut)

@@ -19,6 +19,7 @@ from . import partitioning as part
 from .model import ModelConfig, Transformer, flops_per_token
 from .config import check_config, model_config
 from .inputs import batches, data_plan, data_split, describe_data
+from .packing import CUTS, cut_summary
 from .step import create_state, make_step, optimizer, state_spec
 from .checkpointing import CheckpointError, check_same_run, checkpoint_manager, load_init, restore, save_checkpoint
 from .memory import check as check_memory, plan as plan_memory
@@ -76,6 +77,35 @@ class _Throughput:
         self.restart()
         return rates
 
+# %% ../nbs/07e_trainer.ipynb #a6a94650
+class _Cuts:
+    "The examples a run's batches cut to length: the counts of the `task_batches` pipelines it reads (`packing.CUTS`)."
+    def __init__(self, data: Iterable | None):
+        self.mark, self.given = len(CUTS), getattr(data, "cut", None)   # given batches made by task_batches carry theirs
+
+    def summary(self) -> dict:
+        "`packing.cut_summary` of the pipelines started in this run (and the given batches'); {} when there are none."
+        counts = CUTS[self.mark:]
+        if self.given is not None and all(c is not self.given for c in counts): counts = [self.given, *counts]
+        return cut_summary(counts)
+
+_CUT_METRICS = ("examples_read", "examples_cut", "inputs_cut", "targets_cut")
+
+def _cut_warning(s: dict, when: str) -> str:
+    "The warning line of a run whose examples were cut (`s`, a `cut_summary`): how many, where most, what to raise."
+    where = f"{when} by this process" if jax.process_count() > 1 else when
+    top = ", ".join(f"{d} {n['cut']}" for d, n in list(s["datasets"].items())[:3] if n["cut"])
+    lengths = s["lengths"]
+    raise_ = " and ".join(f"data.{k}_length" for k in ("inputs", "targets") if s[f"{k}_cut"])
+    return (f"flan_nb.train: WARNING: {s['examples_cut']} of {s['examples_read']} training examples read {where} were cut "
+            f"to length ({s['inputs_cut']} inputs longer than data.inputs_length={lengths['inputs']}, {s['targets_cut']} "
+            f"targets longer than data.targets_length={lengths['targets']}); most cut: {top}; raise {raise_} to keep them whole")
+
+def _cut_clause(s: dict) -> str:
+    "What the run's last line says of cut examples: nothing without counts (synthetic or given rows)."
+    if not s: return ""
+    return f"; {s['examples_cut']} of {s['examples_read']} examples read cut to length" if s["examples_cut"] else "; no example cut to length"
+
 # %% ../nbs/07e_trainer.ipynb #6b1adf99
 def _trim_metrics(path: Path, start: int):
     """Keep the lines of `path` (metrics.jsonl) for steps <= `start`, the step a run resumes from: a run that died
@@ -112,8 +142,10 @@ _ON_BAR = ("loss", "target_tokens_per_s", "mfu")
 
 class _RunLog:
     "Where a run's metrics go: `metrics.jsonl` every step, TensorBoard and the progress bar every `train.log_every` steps."
-    def __init__(self, cfg: ml_collections.ConfigDict, workdir: Path | None, chief: bool, start: int, throughput: _Throughput):
-        self.log_every, self.last_step, self.throughput = cfg.train.log_every, cfg.train.steps, throughput
+    def __init__(self, cfg: ml_collections.ConfigDict, workdir: Path | None, chief: bool, start: int, throughput: _Throughput,
+                 cuts: _Cuts | None = None):
+        self.log_every, self.last_step, self.throughput, self.cuts = cfg.train.log_every, cfg.train.steps, throughput, cuts
+        self.chief, self.workdir = chief, workdir
         self.writer = _writer(workdir, chief)
         self.jsonl = None
         if workdir is not None and chief:
@@ -123,23 +155,30 @@ class _RunLog:
                         unit="step", dynamic_ncols=True)
 
     def record(self, metrics: dict, compiled: bool):
-        "Log one step's `metrics`; `compiled`: the step compiled the step function, so its time is not throughput."
+        """Log one step's `metrics`; `compiled`: the step compiled the step function, so its time is not throughput. The
+        first and the last step's get the counts of examples cut so far (`_Cuts`), and after the first a warning if any was."""
+        step = metrics["step"]
+        if self.cuts is not None and (compiled or step == self.last_step) and (s := self.cuts.summary()):
+            metrics.update({k: s[k] for k in _CUT_METRICS})
+            if compiled and self.chief and s["examples_cut"]: tqdm.write(_cut_warning(s, "so far"))
         if self.jsonl is not None: self.jsonl.write(json.dumps(metrics) + "\n"); self.jsonl.flush()   # a killed run keeps it
         if compiled: self.throughput.restart()
         else: self.throughput.add(metrics["target_tokens"])
-        step = metrics["step"]
         if step % self.log_every == 0 or step == self.last_step:
             scalars = {k: metrics[k] for k in _SCALARS} | self.throughput.report()
             self.writer.write_scalars(step, scalars)
             self.bar.set_postfix({k: f"{v:.4g}" for k, v in scalars.items() if k in _ON_BAR})
         self.bar.update(1)
 
-    def summary(self, history: list[dict]):
-        "The run's last line: its last step and loss, and the peak its MFU is measured against."
+    def summary(self, history: list[dict], cut: dict):
+        """The run's last lines: the warning if examples were cut (`cut`, the run's `cut_summary`, also written to
+        `examples_cut.json`), its last step and loss, the peak its MFU is measured against and the examples cut."""
+        if cut and self.workdir is not None: (self.workdir / "examples_cut.json").write_text(json.dumps(cut, indent=1))
         if not history: return
+        if cut.get("examples_cut"): print(_cut_warning(cut, "in this run"))
         peak = self.throughput
         print(f"flan_nb.train: step {history[-1]['step']}, loss {history[-1]['loss']:.4f} "
-              f"(MFU against {peak.peak / 1e12:.3g} TFLOP/s/device, {peak.peak_source})")
+              f"(MFU against {peak.peak / 1e12:.3g} TFLOP/s/device, {peak.peak_source}){_cut_clause(cut)}")
 
     def close(self):
         self.bar.close(); self.writer.flush(); self.writer.close()
@@ -170,6 +209,7 @@ class TrainResult:
     start_step: int
     interrupted: bool = False
     data: list[dict] = dataclasses.field(default_factory=list)  # what it read, per dataset (`data_plan`); [] if given data
+    cut: dict = dataclasses.field(default_factory=dict)   # the examples it read and cut to length (`packing.cut_summary`)
 
     def losses(self) -> list[float]: return [h["loss"] for h in self.history]
 
@@ -352,16 +392,18 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
     with jax.set_mesh(mesh), nnx.logical_axis_rules(rules):
         state, position = _initial_state(cfg, spec, init, init_params, manager)
         start, skip = int(jax.device_get(state["step"])), int(position["batches"])
+        cuts = _Cuts(data)   # before the first batch: the pipelines that start reading from here on are this run's
         inputs = _inputs(cfg, data, local_rows, model_cfg.vocab_size, skip)
-        log = _RunLog(cfg, workdir, chief, start, _Throughput.of_run(cfg, model_cfg, mesh.size))
+        log = _RunLog(cfg, workdir, chief, start, _Throughput.of_run(cfg, model_cfg, mesh.size), cuts)
         try:
             state, history, interrupted = _run_steps(cfg, step_fn, state, inputs, skip, part.batch_sharding(mesh, rules),
                                                      manager, log, callbacks)
         finally:
             log.close()
             if manager is not None: manager.wait_until_finished(); manager.close()
+        cut = cuts.summary()
         if chief:
             _report_wrapped(wrapped_before)
-            log.summary(history)
+            log.summary(history, cut)
         model = nnx.merge(spec.graphdef, state["params"])
-    return TrainResult(model, state, history, cfg, workdir, start, interrupted, records)
+    return TrainResult(model, state, history, cfg, workdir, start, interrupted, records, cut)
