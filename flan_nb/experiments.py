@@ -10,7 +10,7 @@ from typing import NamedTuple
 from pathlib import Path
 import ml_collections
 from flax import nnx
-from . import flan2022, mini
+from . import __version__, flan2022, mini
 from .catalog import (
     ARC_CHOICES, FIGURE6_HELDOUT, FIGURE6_ORDER, get_cluster, get_collection, get_dataset, heldout_exclusions, set_arc_choices)
 from .checkpointing import is_workdir, load_init, model_and_vocab, restore_model
@@ -212,19 +212,26 @@ def _load_model(source: str):
     "The model and vocabulary of a work directory or checkpoint."
     return restore_model(source)[:2] if is_workdir(source) else load(source)
 
+def _provenance(job: _Job, c: ml_collections.ConfigDict) -> dict:
+    """What reproduces a results file, recorded in it: the package version, the studies' settings (the world seed among
+    them) and the trainer config of every run the evaluated model came from (their seeds among them)."""
+    return {"flan_nb_version": __version__, "experiment_config": json.loads(c.to_json_best_effort()),
+            "runs": {r.name: json.loads(r.config.to_json_best_effort()) for r in job.train}}
+
 def _evaluate(job: _Job, c: ml_collections.ConfigDict, progress: bool) -> EvalResults:
     "Evaluate one job: held out (leak-checked) for a tuned model, plainly for a base or a seen cluster."
     kw = dict(shots=job.shots, max_examples=c.eval.max_examples or None, max_templates=c.eval.max_templates or None,
               bootstrap=c.eval.bootstrap, dev_split=c.eval.dev_split, source=c.source,
               progress=progress, eval_format=job.eval_format)
-    if job.tuned and not job.seen: return evaluate_heldout(job.source, job.cluster, tags=job.tags, **kw)
+    tags = {**job.tags, "provenance": _provenance(job, c)}
+    if job.tuned and not job.seen: return evaluate_heldout(job.source, job.cluster, tags=tags, **kw)
     model, vocab = _load_model(job.source)
     mixture, fmt, model_id = None, "instructions", str(job.source)
     if job.tuned:
         tc = load_config(Path(job.source) / "config.json")
         mixture, fmt, model_id = tc.data.mixture, tc.data.format, f"{Path(job.source).absolute()} (latest checkpoint)"
     return evaluate(model, vocab, job.cluster, model_id=model_id, training_mixture=mixture, collection=c.collection,
-                    tags={"training_format": fmt, **job.tags}, **kw)
+                    tags={"training_format": fmt, **tags}, **kw)
 
 # %% ../nbs/11_experiments.ipynb #94e6505a
 def _save(res: EvalResults, path: Path):
