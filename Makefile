@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.flan_nb-installed
 # The run ends with its 15 slowest tests, so that CI time (kept under ~30 min) is watched where it goes; xdist hands
-# out a few tests at a time, longest first (tests/conftest.py), so that both workers finish together.
+# out a test at a time, longest first (tests/conftest.py), so that both workers finish together.
 PYTEST_ARGS ?= -n auto --dist loadgroup --durations=15
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 # The browser test (tests/test_browser.py) drives Debian's Chromium through Playwright: Playwright's own browser

@@ -6,18 +6,14 @@ def pytest_addoption(parser):
     parser.addoption("--nb-timeout", type=float, default=900, help="seconds one notebook may run before it fails")
 
 # The tests that ran longest in CI (`make test` prints its 15 slowest), longest first: they start first and xdist
-# (`--dist loadgroup` in the Makefile) hands out a few tests at a time, so the two workers finish close together
-# instead of one waiting on a long notebook that came last. Modules whose tests share a module-scoped fixture (a
-# JupyterLab server, a loaded model) are one xdist group each, run by one worker. Only the order changes: every
-# collected test still runs.
+# (`--dist loadgroup` in the Makefile; with no group marks it hands out one test at a time, a couple queued per worker)
+# keeps both workers busy to the end instead of one waiting on a long notebook that came last. Only the order
+# changes: every collected test still runs. (A module whose tests share a module fixture, the browser's JupyterLab or
+# the lm-eval parity models, can then set it up on both workers: about 100 s more for the parity models.)
 LONGEST_FIRST = ("test_notebook[09_demo]", "test_notebook[07e_trainer]", "test_notebook[09a_prompt_tuning]",
                  "test_notebook[11_experiments]", "test_notebook[02_tasks]", "test_notebook[08_evaluation]",
                  "test_notebook[10_figures]")
-SHARED_FIXTURES = ("test_browser", "test_lm_eval_parity")
 
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.name, len(rank)))   # stable: the rest keep their order
-    for item in items:
-        module = item.module.__name__.rpartition(".")[2]
-        if module in SHARED_FIXTURES: item.add_marker(pytest.mark.xdist_group(module))
