@@ -23,7 +23,7 @@ from .catalog import get_cluster, get_dataset
 from .checkpointing import model_and_vocab, restore_model
 from .config import default_config
 from .evaluation import ScoreRequest, evaluate, evaluate_heldout, predict, score_requests
-from .headroom import example_table
+from .headroom import _constant, example_table
 from .inputs import batches, decoder_rows, place
 from .metrics import stratified_bootstrap
 from .mini.collection import _world
@@ -134,10 +134,8 @@ def _correct(res, majority: bool = False) -> dict[tuple[str, int], dict[int, flo
         targets.setdefault(key, {})[int(p["idx"])] = (p["target"], tuple(p.get("options") or ()))
     if majority:
         for key, t in targets.items():
-            fixed = len({o for _, o in t.values()}) == 1
-            answer = (lambda a, o: a) if fixed else (lambda a, o: o.index(a) if a in o else None)
-            top = Counter(answer(*v) for v in t.values()).most_common(1)[0][0]
-            out[key] = {i: float(answer(*v) == top) for i, v in t.items()}
+            right = _constant([(a, list(o), None) for a, o in t.values()])     # the headroom floor's rule
+            out[key] = {i: float(right(a, list(o))) for i, (a, o) in t.items()}
     return out
 
 def cluster_score(res, n_boot: int = 1000, seed: int = 0, paired_with=None) -> dict[str, float]:
