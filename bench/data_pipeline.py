@@ -4,6 +4,11 @@ side by side with the same seqio pipeline without packing (one padded example pe
     .venv/bin/python bench/data_pipeline.py                 # NLI held out, TFDS mock data, paper lengths 1024/256
     .venv/bin/python bench/data_pipeline.py --real          # the real TFDS data (must be on disk)
     .venv/bin/python bench/data_pipeline.py --heldout translation --examples 4000 --batch-size 8
+    .venv/bin/python bench/data_pipeline.py --pipeline grain   # flan_nb.pipeline beside seqio's: first batch, resume
+
+With `--pipeline grain` it times, for both pipelines in the same run, the first batch (from nothing to a batch in
+hand), the steady rate after it, and a resume at two steps: seqio's pipeline re-reads every batch before the step,
+Grain's restores its iterator's saved state.
 
 Mock data has the real schemas but random values (random text lengths), so its tokens/s say how fast the pipeline is,
 not how full real rows get; run with --real for that.
@@ -13,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 from flan_nb.mixtures import heldout_split
 from flan_nb.packing import FLAN_LENGTHS, packing_stats, task_batches
+from flan_nb.pipeline import mixture_batches
 
 
 def examples_in(batch):
@@ -38,6 +44,49 @@ def run(name, pack, args):
             "non_padding": st["non_padding_fraction"], "examples_per_row": st["examples_per_row"], "warmup_s": warm}
 
 
+def first_and_steady(make, args):
+    "Seconds to the first batch of a new pipeline, then examples/s and target tokens/s over `--examples` examples."
+    t0 = time.perf_counter()
+    it = make()
+    first = next(it)
+    first_s = time.perf_counter() - t0
+    t0, seen, got = time.perf_counter(), 0, []
+    while seen < args.examples:
+        got.append(next(it)); seen += examples_in(got[-1])
+    secs = time.perf_counter() - t0
+    st = packing_stats(got)
+    return first_s, seen / secs, st["target_tokens_per_batch"] * len(got) / secs
+
+
+def compare_pipelines(split, args):
+    "seqio's pipeline and flan_nb.pipeline (Grain) on the same split: first batch, steady rate, resume at two steps."
+    source = "tfds" if args.real else "mock"
+    name = split.register()
+    seqio_it = lambda: iter(task_batches(name, lengths=FLAN_LENGTHS, batch_size=args.batch_size, num_epochs=None,
+                                         source=source, mock_examples=args.mock_examples, seed=0))
+    grain_ds = lambda: mixture_batches(split, FLAN_LENGTHS, args.batch_size, source, seed=0, mock_examples=args.mock_examples)
+    rows = {"seqio": first_and_steady(seqio_it, args), "grain": first_and_steady(lambda: iter(grain_ds()), args)}
+    print(f"{'':8} {'first batch s':>14} {'examples/s':>11} {'target tok/s':>13}")
+    for k, (f, e, t) in rows.items(): print(f"{k:8} {f:14.1f} {e:11.0f} {t:13.0f}")
+    print(f"first batch, seqio / grain: {rows['seqio'][0] / rows['grain'][0]:.1f}x; "
+          f"steady target tokens/s, grain / seqio: {rows['grain'][2] / rows['seqio'][2]:.2f}x")
+    print(f"{'resume at':10} {'seqio s (re-read)':>18} {'grain s (state)':>16} {'state bytes':>12}")
+    for n in args.resume_at:
+        it = iter(grain_ds())
+        for _ in range(n): next(it)
+        state, want = it.get_state(), next(it)
+        t0 = time.perf_counter()
+        again = iter(grain_ds()); again.set_state(state); got = next(again)
+        grain_s = time.perf_counter() - t0
+        assert all(np.array_equal(want[k], got[k]) for k in want), "the resumed Grain batch differs"
+        t0 = time.perf_counter()
+        s_it = seqio_it()
+        for _ in range(n + 1): next(s_it)                      # seqio: the batches before the step, read again
+        seqio_s = time.perf_counter() - t0
+        import json
+        print(f"{n:10d} {seqio_s:18.1f} {grain_s:16.2f} {len(json.dumps(state)):12d}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--heldout", default="nli")
@@ -46,7 +95,15 @@ def main():
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--mock-examples", type=int, default=256, help="mock examples per dataset split")
     p.add_argument("--real", action="store_true", help="read the real TFDS data instead of mock data")
+    p.add_argument("--pipeline", choices=("seqio", "grain"), default="seqio",
+                   help="seqio: packed against unpacked; grain: flan_nb.pipeline against seqio's (first batch, resume)")
+    p.add_argument("--resume-at", type=int, nargs=2, default=(20, 200), help="the two batch counts a resume is timed at")
     args = p.parse_args()
+    if args.pipeline == "grain":
+        split = heldout_split(args.heldout)
+        print(f"mixture {split.mixture} | {'real' if args.real else 'mock'} data | rows of {sum(FLAN_LENGTHS.values())} "
+              f"tokens, {args.batch_size} rows per batch, {args.examples} examples timed after the first batch")
+        return compare_pipelines(split, args)
     name = heldout_split(args.heldout).register()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"mixture {name} | {'real' if args.real else 'mock'} data | rows of {sum(FLAN_LENGTHS.values())} tokens, "

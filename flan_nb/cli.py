@@ -41,6 +41,8 @@ def parser() -> argparse.ArgumentParser:
     dp.add_argument("--data-dir", help="the TFDS data folder (default: $TFDS_DATA_DIR, else TFDS's default)")
     dp.add_argument("--manual-dir", help="where files downloaded by hand are, one folder per TFDS builder "
                     "(default: DATA_DIR/downloads/manual)")
+    dp.add_argument("--format", choices=("tfrecord", "array_record"), default=None,
+                    help="the files TFDS writes (default tfrecord); array_record: what data.pipeline=grain reads")
     dp.set_defaults(fn=lambda a: cmd_data_prepare(a))
     tr = sub.add_parser("train", help="instruction-tune a model (flan_nb.trainer.train) from a config")
     tr.add_argument("--config", help="a .py file defining get_config() or a run's config.json (default: the defaults)")
@@ -225,7 +227,7 @@ def cmd_data_prepare(args) -> int:
     names = select_datasets(args.cluster, args.datasets, args.all)     # every name is checked before any work
     for flag, path in (("--data-dir", args.data_dir), ("--manual-dir", args.manual_dir)):
         if path and Path(path).exists() and not Path(path).is_dir(): raise ValueError(f"{flag} {path!r} is a file, not a folder")
-    res = prepare(names, args.data_dir, args.manual_dir)
+    res = prepare(names, args.data_dir, args.manual_dir, file_format=args.format)
     n = res.result.value_counts()
     print(f"{n.get('prepared', 0)} prepared, {n.get('skipped', 0)} already prepared, {n.get('failed', 0)} failed "
           f"(TFDS datasets, in {_where(args.data_dir)})")

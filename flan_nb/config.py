@@ -31,6 +31,7 @@ def default_config() -> ml_collections.ConfigDict:
         kind="decoder", pack=True, shuffle=True, seed=0,
         source="tfds",              # 'tfds': the prepared TFDS data (refused if missing); 'mock': TFDS mock data, random values
         mock_examples=64,           # examples per split under source 'mock'
+        pipeline="seqio",           # 'seqio' (tf.data, any mixture) or 'grain' (flan_nb.pipeline: held-out splits, O(1) resume)
 
         collection="flan",          # the catalog collection that 'heldout:C' and 'flan' draw from ('mini': FLAN-mini)
         format="instructions",      # 'heldout:C'/'flan' input format: instructions, no_template or dataset_name
@@ -89,7 +90,7 @@ def parse_override(item: str) -> dict:
     return nested(*split_override(item))
 
 # %% ../nbs/07_config.ipynb #2b0bdf30
-ADDED_DATA_KEYS = {"prompt_mix": "", "inversion": 0.0}   # data keys added later, at the values that mean what runs did before
+ADDED_DATA_KEYS = {"prompt_mix": "", "inversion": 0.0, "pipeline": "seqio"}   # data keys added later, at the values that mean what runs did before
 
 def upgrade_config(loaded: Mapping[str, Any], where: str) -> dict:
     """A config written by an older flan_nb, as today's: data keys added since (`ADDED_DATA_KEYS`) at the values that
@@ -142,6 +143,15 @@ def check_config(cfg: ml_collections.ConfigDict):
     if cfg.data.source not in ("tfds", "mock"):    # tasks.SOURCES, without importing TensorFlow for synthetic rows
         raise ValueError(f"data.source must be 'tfds' (the prepared TFDS data) or 'mock' (TFDS mock data: random values), "
                          f"got {cfg.data.source!r}")
+    if cfg.data.pipeline not in ("seqio", "grain"):
+        raise ValueError(f"data.pipeline must be 'seqio' or 'grain' (flan_nb.pipeline), got {cfg.data.pipeline!r}")
+    if cfg.data.pipeline == "grain":
+        if cfg.data.mixture.partition(":")[0] not in ("heldout", "fig6"):
+            raise ValueError(f"data.pipeline 'grain' reads held-out splits (data.mixture 'heldout:C' or 'fig6:N'), got "
+                             f"{cfg.data.mixture!r}; use data.pipeline 'seqio'")
+        if cfg.data.split != "train" or not cfg.data.pack or not cfg.data.shuffle or cfg.data.prompt_mix or cfg.data.inversion:
+            raise ValueError("data.pipeline 'grain' reads the train split packed and shuffled, without data.prompt_mix or "
+                             "data.inversion; use data.pipeline 'seqio' for these settings")
     if cfg.data.batch_size % cfg.optimizer.accumulation_steps:
         raise ValueError(f"data.batch_size {cfg.data.batch_size} is not divisible by optimizer.accumulation_steps "
                          f"{cfg.optimizer.accumulation_steps}")

@@ -131,15 +131,26 @@ def describe_data(records: Sequence[dict], mixture: str) -> str:
     return f"data: {'; '.join(parts) or 'no catalog dataset'} (data.mixture {mixture!r})"
 
 # %% ../nbs/07a_inputs.ipynb #9cd5ff24
-def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, skip: int = 0) -> Iterator[dict]:
+def batches(data: Mapping[str, Any], rows: int, vocab_size: int, shard=None, skip: int = 0,
+            state: dict | None = None) -> Iterator[dict]:
     """This process's packed numpy batches of `rows` rows for the data config, after skipping `skip` batches; those of a
-    seqio task or mixture carry `.cut` (`packing.CutCounts`: the examples read and cut to the lengths)."""
+    seqio task or mixture carry `.cut` (`packing.CutCounts`: the examples read and cut to the lengths). With
+    `data.pipeline` 'grain' (`flan_nb.pipeline`) they also carry `get_state()`, and resume from the `state` a
+    checkpoint saved instead of reading the `skip` batches again."""
     if data["kind"] not in ("decoder", "prefix_lm"): raise ValueError(f"data.kind must be 'decoder' or 'prefix_lm', got {data['kind']!r}")
     if data["mixture"] == "synthetic":              # this process's rows of the global batch (shard None: by process)
         index, count = (shard.index, shard.num_shards) if shard is not None else (jax.process_index(), jax.process_count())
         return synthetic_batches(vocab_size, rows * count, data["inputs_length"], data["targets_length"], int(data["seed"]),
                                  skip, data["kind"], (index, count))
     lengths = {"inputs": data["inputs_length"], "targets": data["targets_length"]}
+    if data.get("pipeline", "seqio") == "grain":
+        from flan_nb.pipeline import grain_batches   # here: the seqio pipeline and synthetic rows need no Grain
+        if skip and state is None:
+            raise ValueError(f"data.pipeline 'grain' resumes from the pipeline state its checkpoints save; this one has "
+                             f"none after {skip} batches (written by the seqio pipeline?): resume with data.pipeline 'seqio'")
+        index, count = (shard.index, shard.num_shards) if shard is not None else (0, 1)
+        return grain_batches(data_split(data), lengths, rows, data["source"], int(data["seed"]), index, count,
+                             int(data["mock_examples"]), state, data["kind"])
     name = resolve_mixture(data["mixture"], data["collection"], data["format"], data.get("prompt_mix", ""),
                            data.get("inversion", 0.0))
     packed = task_batches(name, data["split"], lengths,

@@ -293,15 +293,23 @@ def _initial_state(cfg: ml_collections.ConfigDict, spec, init: Callable, init_pa
     return state, position
 
 # %% ../nbs/07e_trainer.ipynb #ede9465f
-def _inputs(cfg: ml_collections.ConfigDict, data: Iterable | None, rows: int, vocab_size: int, skip: int) -> Iterator[dict]:
-    "This process's batches after the `skip` already trained on: `data` when given, else the configured ones."
+def _inputs(cfg: ml_collections.ConfigDict, data: Iterable | None, rows: int, vocab_size: int, skip: int,
+            state: dict | None = None) -> Iterator[dict]:
+    """This process's batches after the `skip` already trained on: `data` when given, else the configured ones (a
+    Grain pipeline restored to the `state` its checkpoint saved)."""
     if data is not None: return itertools.islice(iter(data), skip, None)
     shard = part.process_shard() if cfg.data.mixture != "synthetic" else None   # synthetic: by process
-    return batches(cfg.data, rows, vocab_size, shard, skip)
+    if cfg.data.pipeline == "grain" and jax.process_count() > 1:
+        raise ValueError("data.pipeline 'grain' saves one process's pipeline state with a checkpoint, so it trains in "
+                         "one process for now; use data.pipeline 'seqio' for a multi-process run")
+    return batches(cfg.data, rows, vocab_size, shard, skip, state)
 
-def _position(cfg: ml_collections.ConfigDict, consumed: int) -> dict:
-    "The data position saved with a checkpoint: the batches consumed, and what they were drawn from."
-    return {"batches": consumed, "mixture": cfg.data.mixture, "seed": int(cfg.data.seed)}
+def _position(cfg: ml_collections.ConfigDict, consumed: int, inputs=None) -> dict:
+    """The data position saved with a checkpoint: the batches consumed, and what they were drawn from; with a Grain
+    pipeline, its state (`pipeline_state`), from which a resumed run reads on without reading those batches again."""
+    out = {"batches": consumed, "mixture": cfg.data.mixture, "seed": int(cfg.data.seed)}
+    if hasattr(inputs, "get_state"): out["pipeline_state"] = inputs.get_state()
+    return out
 
 def _next_batch(inputs: Iterator[dict], step: int, consumed: int) -> dict:
     "The batch of `step`, or a one-line error when the data ends before `train.steps` (`consumed` batches read so far)."
@@ -336,17 +344,17 @@ def _run_steps(cfg: ml_collections.ConfigDict, step_fn: Callable, state: dict, i
             log.record(history[-1], compiled=step == start + 1)   # a run's first step compiles the step function
             for callback in callbacks: callback(step, history[-1])
             if manager is not None and (step % cfg.checkpoint.every == 0 or step == cfg.train.steps):
-                save_checkpoint(manager, state, _position(cfg, skip + step - start), force=True)
+                save_checkpoint(manager, state, _position(cfg, skip + step - start, inputs), force=True)
     except KeyboardInterrupt:
-        _save_interrupted(cfg, manager, state, start, skip)
+        _save_interrupted(cfg, manager, state, start, skip, inputs)
         return state, history, True
     return state, history, False
 
-def _save_interrupted(cfg: ml_collections.ConfigDict, manager, state: dict, start: int, skip: int):
+def _save_interrupted(cfg: ml_collections.ConfigDict, manager, state: dict, start: int, skip: int, inputs=None):
     "After a KeyboardInterrupt: checkpoint the last completed step unless it is saved, and say how to resume."
     step = int(jax.device_get(state["step"]))
     if manager is not None and step > start and manager.latest_step() != step:
-        save_checkpoint(manager, state, _position(cfg, skip + step - start), force=True)
+        save_checkpoint(manager, state, _position(cfg, skip + step - start, inputs), force=True)
     if jax.process_index() == 0:
         print(f"flan_nb.train: interrupted after step {step}" +
               (f"; checkpoint saved in {manager.directory}, run train(config) again to resume" if manager else ""))
@@ -393,7 +401,7 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
         state, position = _initial_state(cfg, spec, init, init_params, manager)
         start, skip = int(jax.device_get(state["step"])), int(position["batches"])
         cuts = _Cuts(data)   # before the first batch: the pipelines that start reading from here on are this run's
-        inputs = _inputs(cfg, data, local_rows, model_cfg.vocab_size, skip)
+        inputs = _inputs(cfg, data, local_rows, model_cfg.vocab_size, skip, position.get("pipeline_state"))
         log = _RunLog(cfg, workdir, chief, start, _Throughput.of_run(cfg, model_cfg, mesh.size), cuts)
         try:
             state, history, interrupted = _run_steps(cfg, step_fn, state, inputs, skip, part.batch_sharding(mesh, rules),

@@ -43,14 +43,16 @@ def test_templates_say_mock_data_first_when_the_data_is_not_prepared(tmp_path):
                                "`flan-nb data prepare --datasets rte`)"), r.stdout[:300]
 
 def test_data_prepare_then_status(tmp_path):
-    "Offline: SAMSum prepared from files in its manual folder, Newsroom's missing (one line, status 1), then the table."
+    """Offline: SAMSum prepared (as ArrayRecord, what data.pipeline=grain reads) from files in its manual folder,
+    Newsroom's missing (one line, status 1), then the table."""
     import json
     data, manual = tmp_path / "tfds", tmp_path / "tfds" / "downloads" / "manual" / "samsum"
     manual.mkdir(parents=True)
     for f, ids in (("train.json", range(4)), ("val.json", range(4, 6)), ("test.json", range(6, 7))):
         (manual / f).write_text(json.dumps([{"id": f"d{i}", "dialogue": f"A: {i}?\nB: ok", "summary": f"{i}."} for i in ids]))
-    r = flan_nb("data", "prepare", "--datasets", "newsroom,samsum", "--data-dir", str(data))
+    r = flan_nb("data", "prepare", "--datasets", "newsroom,samsum", "--data-dir", str(data), "--format", "array_record")
     assert r.returncode == 1, r.stderr[-2000:]
+    assert list((data / "samsum" / "1.0.0").glob("samsum-train.array_record*")), "no ArrayRecord files: what Grain reads"
     failures = [l for l in r.stdout.splitlines() if l.startswith("newsroom (newsroom:1.0.0): ")]
     assert len(failures) == 1 and "manual download needed: put its files in " in failures[0], r.stdout
     assert f"samsum (samsum:1.0.0): prepared in {data}/samsum/1.0.0" in r.stdout.splitlines(), r.stdout
