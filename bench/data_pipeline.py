@@ -58,6 +58,18 @@ def first_and_steady(make, args):
     return first_s, seen / secs, st["target_tokens_per_batch"] * len(got) / secs
 
 
+def trainer_tokens_per_s(args, steps: int = 6) -> float:
+    "Target tokens per second that `train` consumes with the model preset `--preset` on rows of FLAN's lengths."
+    from flan_nb.config import default_config
+    from flan_nb.trainer import train
+    c = default_config()
+    c.model.preset = args.preset
+    c.data.update(mixture="synthetic", batch_size=args.batch_size)
+    c.train.update(steps=steps, progress=False, print_config=False, log_every=steps)
+    h = train(c).history[1:]                                 # the first step compiles
+    return sum(x["target_tokens"] for x in h) / sum(x["step_time_s"] for x in h)
+
+
 def compare_pipelines(split, args):
     "seqio's pipeline and flan_nb.pipeline (Grain) on the same split: first batch, steady rate, resume at two steps."
     source = "tfds" if args.real else "mock"
@@ -70,6 +82,8 @@ def compare_pipelines(split, args):
     for k, (f, e, t) in rows.items(): print(f"{k:8} {f:14.1f} {e:11.0f} {t:13.0f}")
     print(f"first batch, seqio / grain: {rows['seqio'][0] / rows['grain'][0]:.1f}x; "
           f"steady target tokens/s, grain / seqio: {rows['grain'][2] / rows['seqio'][2]:.2f}x")
+    print(f"the trainer consumes {trainer_tokens_per_s(args):.0f} target tokens/s (preset {args.preset}, the same rows, "
+          "synthetic data, after the compiling step)")
     print(f"{'resume at':10} {'seqio s (re-read)':>18} {'grain s (state)':>16} {'state bytes':>12}")
     for n in args.resume_at:
         it = iter(grain_ds())
@@ -98,6 +112,7 @@ def main():
     p.add_argument("--pipeline", choices=("seqio", "grain"), default="seqio",
                    help="seqio: packed against unpacked; grain: flan_nb.pipeline against seqio's (first batch, resume)")
     p.add_argument("--resume-at", type=int, nargs=2, default=(20, 200), help="the two batch counts a resume is timed at")
+    p.add_argument("--preset", default="tiny-flan", help="the model whose training rate is printed beside the pipelines'")
     args = p.parse_args()
     if args.pipeline == "grain":
         split = heldout_split(args.heldout)

@@ -299,17 +299,29 @@ def _inputs(cfg: ml_collections.ConfigDict, data: Iterable | None, rows: int, vo
     Grain pipeline restored to the `state` its checkpoint saved)."""
     if data is not None: return itertools.islice(iter(data), skip, None)
     shard = part.process_shard() if cfg.data.mixture != "synthetic" else None   # synthetic: by process
-    if cfg.data.pipeline == "grain" and jax.process_count() > 1:
-        raise ValueError("data.pipeline 'grain' saves one process's pipeline state with a checkpoint, so it trains in "
-                         "one process for now; use data.pipeline 'seqio' for a multi-process run")
+    if isinstance(state, list):               # a Grain pipeline's state per process (`_position`): this process's
+        if len(state) != jax.process_count():
+            raise ValueError(f"the checkpoint holds the data pipeline states of {len(state)} processes, this run has "
+                             f"{jax.process_count()}: resume with as many processes")
+        state = state[jax.process_index()]
     return batches(cfg.data, rows, vocab_size, shard, skip, state)
 
 def _position(cfg: ml_collections.ConfigDict, consumed: int, inputs=None) -> dict:
     """The data position saved with a checkpoint: the batches consumed, and what they were drawn from; with a Grain
     pipeline, its state (`pipeline_state`), from which a resumed run reads on without reading those batches again."""
     out = {"batches": consumed, "mixture": cfg.data.mixture, "seed": int(cfg.data.seed)}
-    if hasattr(inputs, "get_state"): out["pipeline_state"] = inputs.get_state()
+    if hasattr(inputs, "get_state"):
+        state = inputs.get_state()
+        out["pipeline_state"] = state if jax.process_count() == 1 else _gathered(state)
     return out
+
+def _gathered(state: dict) -> list[dict]:
+    "Every process's pipeline `state` (JSON), in process order: each reads its own part of the data, so each is saved."
+    from jax.experimental import multihost_utils
+    text = np.frombuffer(json.dumps(state).encode(), np.uint8)
+    longest = int(np.max(multihost_utils.process_allgather(np.array([text.size]))))
+    padded = np.zeros(longest, np.uint8); padded[:text.size] = text
+    return [json.loads(bytes(row).rstrip(b"\0").decode()) for row in multihost_utils.process_allgather(padded)]
 
 def _next_batch(inputs: Iterator[dict], step: int, consumed: int) -> dict:
     "The batch of `step`, or a one-line error when the data ends before `train.steps` (`consumed` batches read so far)."

@@ -2,7 +2,8 @@
 joined by `jax.distributed` on 127.0.0.1 (gloo collectives on CPU), and a survivor whose peer dies.
 
 Each run is `flan_nb.trainer.train` on synthetic packed rows (`data.mixture = "synthetic"`: every global batch is a
-function of the seed and its index, and each process takes its own rows of it), so the runs are comparable."""
+function of the seed and its index, and each process takes its own rows of it), so the runs are comparable; one pair
+reads a FLAN-mini mixture through the Grain pipeline instead, to check that every process's data position is saved."""
 import json, os, shutil, signal, socket, subprocess, sys, textwrap, time
 from pathlib import Path
 import pytest
@@ -71,22 +72,42 @@ def test_kill_and_resume(tmp_path):
     assert other["start"] == steps[-1]
     assert other["losses"] == pytest.approx(ref["losses"][other["start"]:], rel=1e-4)
 
-def test_two_processes(tmp_path):
-    "Two processes (one CPU device each, gloo) train and checkpoint; losses equal one process with two devices."
-    port, wd = free_port(), tmp_path / "mp"
-    base = {"train.steps": 6, "checkpoint.every": 3, "mesh.data": 2}
+def run_pair(settings: dict, port: int | None = None) -> list[dict]:
+    "The same run in two processes (one CPU device each, gloo): each one's start step and losses."
+    port = port or free_port()
     procs = [subprocess.Popen([sys.executable, "-c", DRIVER, json.dumps({"set": {
-                **base, "workdir": str(wd), "distributed.coordinator_address": f"127.0.0.1:{port}",
-                "distributed.num_processes": 2, "distributed.process_id": i, "distributed.heartbeat_timeout_s": 20}})],
+                **settings, "distributed.coordinator_address": f"127.0.0.1:{port}", "distributed.num_processes": 2,
+                "distributed.process_id": i, "distributed.heartbeat_timeout_s": 20}})],
              env=env(1), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err[-4000:]
     two = [json.loads(l[len("LOSSES "):]) for out, _ in outs for l in out.splitlines() if l.startswith("LOSSES ")]
-    assert len(two) == 2 and two[0]["losses"] == two[1]["losses"]
+    assert len(two) == 2 and two[0] == two[1], two
+    return two
+
+def test_two_processes(tmp_path):
+    "Two processes (one CPU device each, gloo) train and checkpoint; losses equal one process with two devices."
+    wd = tmp_path / "mp"
+    base = {"train.steps": 6, "checkpoint.every": 3, "mesh.data": 2}
+    two = run_pair({**base, "workdir": str(wd)})
     one = losses(run({**base, "workdir": ""}, devices=2))
     assert two[0]["losses"] == pytest.approx(one["losses"], rel=1e-5)
     assert sorted(int(p.name) for p in (wd / "checkpoints").iterdir() if p.name.isdigit()) == [3, 6]
+
+def test_two_processes_resume_the_grain_pipeline(tmp_path):
+    """Two processes read disjoint parts of a FLAN-mini mixture through Grain (data.pipeline=grain); each checkpoint
+    saves both pipelines' states, and a pair stopped at step 3 and resumed gives the losses of one uninterrupted pair."""
+    grain = {"data.mixture": "heldout:nli", "data.collection": "mini", "data.pipeline": "grain", "data.inputs_length": 384,
+             "data.targets_length": 128, "model.overrides.max_seq_len": 512, "checkpoint.every": 3, "mesh.data": 2,
+             "train.print_config": False}
+    whole = run_pair({**grain, "train.steps": 6, "workdir": str(tmp_path / "whole")})
+    first = run_pair({**grain, "train.steps": 3, "workdir": str(tmp_path / "parts")})
+    saved = json.loads((tmp_path / "parts" / "checkpoints" / "3" / "data" / "metadata").read_text())["pipeline_state"]
+    assert len(saved) == 2 and saved[0] != saved[1], saved     # rows packed from different examples: different positions
+    rest = run_pair({**grain, "train.steps": 6, "workdir": str(tmp_path / "parts")})
+    assert rest[0]["start"] == 3
+    assert first[0]["losses"] + rest[0]["losses"] == whole[0]["losses"]
 
 def test_survivor_fails_when_peer_dies(tmp_path):
     "Kill process 1 of a running pair: process 0 exits with an error within a bounded time instead of hanging."
