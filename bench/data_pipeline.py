@@ -27,6 +27,14 @@ def examples_in(batch):
     return sum(len(np.unique(r[r > 0])) for r in seg)
 
 
+def timed(it, examples):
+    "Batches of `it` until `examples` examples: (the batches, the examples, the seconds)."
+    t0, seen, batches = time.perf_counter(), 0, []
+    while seen < examples:
+        batches.append(next(it)); seen += examples_in(batches[-1])
+    return batches, seen, time.perf_counter() - t0
+
+
 def run(name, pack, args):
     "Warm up on `--warmup` examples (TFDS builders, shuffle buffers of every task), then time `--examples` examples."
     it = task_batches(name, lengths=FLAN_LENGTHS, batch_size=args.batch_size, pack=pack, num_epochs=None,
@@ -34,10 +42,7 @@ def run(name, pack, args):
     t0, seen = time.perf_counter(), 0
     while seen < args.warmup: seen += examples_in(next(it))
     warm = time.perf_counter() - t0
-    t0, seen, batches = time.perf_counter(), 0, []
-    while seen < args.examples:
-        batches.append(next(it)); seen += examples_in(batches[-1])
-    secs = time.perf_counter() - t0
+    batches, seen, secs = timed(it, args.examples)
     st = packing_stats(batches)
     return {"batches_per_s": len(batches) / secs, "examples_per_s": seen / secs,
             "target_tokens_per_s": st["target_tokens_per_batch"] * len(batches) / secs,
@@ -50,10 +55,7 @@ def first_and_steady(make, args):
     it = make()
     first = next(it)
     first_s = time.perf_counter() - t0
-    t0, seen, got = time.perf_counter(), 0, []
-    while seen < args.examples:
-        got.append(next(it)); seen += examples_in(got[-1])
-    secs = time.perf_counter() - t0
+    got, seen, secs = timed(it, args.examples)
     st = packing_stats(got)
     return first_s, seen / secs, st["target_tokens_per_batch"] * len(got) / secs
 
