@@ -12,10 +12,10 @@ def pytest_addoption(parser):
 # their module is one xdist group (`pytestmark` there), run by one worker. That needs pytest < 9.2 (settings.ini):
 # pytest 9.2's node ids ignore the group suffix xdist 3.8 writes, so the groups silently stop grouping
 # (pytest-dev/pytest-xdist#1386).
-LONGEST_FIRST = ("test_notebook[07e_trainer]", "test_notebook_in_browser[09_demo]", "test_notebook[09_demo]",
-                 "test_notebook_in_browser[11_experiments]", "test_notebook[09a_prompt_tuning]",
-                 "test_notebook[11_experiments]", "test_notebook[02_tasks]", "test_notebook[04_model]",
-                 "test_notebook[05_convert]", "test_notebook[08_evaluation]", "test_notebook[10_figures]")
+LONGEST_FIRST = ("test_notebook[07e_trainer]", "test_notebook_in_browser[09_demo]", "test_notebook[09a_prompt_tuning]",
+                 "test_notebook_in_browser[11_experiments]", "test_notebook[02_tasks]", "test_notebook[05_convert]",
+                 "test_notebook[04_model]", "test_two_processes_resume_the_grain_pipeline", "test_notebook[08_evaluation]",
+                 "test_notebook[12_lm_eval]", "test_kill_and_resume")
 
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}

@@ -1,6 +1,7 @@
 """One pytest item per notebook in nbs/, each executed by nbdev's own runner (`nbdev.test.test_nb`) in a fresh
 process, so that global state (JAX config, matplotlib backends, registries) cannot leak from one notebook to the next
-and a hung notebook fails after `--nb-timeout` seconds instead of hanging CI."""
+and a hung notebook fails after `--nb-timeout` seconds instead of hanging CI. The notebooks a user starts from run in
+a real browser instead (tests/test_browser.py), every cell of them."""
 import json, os, re, subprocess, sys
 from pathlib import Path
 import pytest
@@ -8,6 +9,11 @@ from nbdev.doclinks import nbglob
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith(("_", ".")))
+# The notebooks that tests/test_browser.py runs whole in JupyterLab (every cell, `#| slow` ones too), where any error
+# output fails the test: running them here as well only ran them twice (09_demo and 11_experiments: about 320 s).
+sys.path.insert(0, str(Path(__file__).parent))
+from test_browser import NOTEBOOKS as IN_BROWSER
+RUN_HERE = [p for p in NBS if p.stem not in IN_BROWSER]
 
 # What `nbdev_test` does for one notebook: skip the flags in settings.ini's tst_flags unless forced.
 RUNNER = """
@@ -23,9 +29,12 @@ sys.exit(0 if ok else 1)
 """
 
 def test_notebooks_found():
-    "nbdev_test exits 0 when it finds no notebook: make sure there are some, and that it would test the same ones."
+    """nbdev_test exits 0 when it finds no notebook: make sure there are some, that it would test the same ones, and
+    that every one runs either here or in the browser."""
     assert len(NBS) >= 3, f"expected the project's notebooks in {ROOT / 'nbs'}, found {len(NBS)}"
     assert sorted(Path(p).resolve() for p in nbglob(ROOT / "nbs", as_path=True)) == NBS
+    assert set(IN_BROWSER) <= {p.stem for p in NBS}, f"browser notebooks {IN_BROWSER} not all in nbs/"
+    assert sorted([p.stem for p in RUN_HERE] + list(IN_BROWSER)) == sorted(p.stem for p in NBS)
 
 def test_no_backend_switch():
     """A notebook that calls `matplotlib.use(...)` (or `%matplotlib agg`) shows its figures as `<Figure ...>` text in a
@@ -36,7 +45,7 @@ def test_no_backend_switch():
            if c["cell_type"] == "code" and switch.search("".join(c["source"]))]
     assert not bad, f"matplotlib backend switched in {bad}: return the Figure and let IPython display it"
 
-@pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
+@pytest.mark.parametrize("nb", RUN_HERE, ids=[p.stem for p in RUN_HERE])
 def test_notebook(nb, request):
     flags, timeout = request.config.getoption("--flags"), request.config.getoption("--nb-timeout")
     env = {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
