@@ -127,7 +127,7 @@ class CutCounts:
 
     def by_task(self) -> dict[str, dict[str, int]]:
         "The counts of each task so far (zeros before the first batch is asked for)."
-        rows = self.counter.numpy() if self.counter is not None else np.zeros((len(self.tasks), len(CUT_FIELDS)), np.int64)
+        rows = np.asarray(self.counter) if self.counter is not None else np.zeros((len(self.tasks), len(CUT_FIELDS)), np.int64)
         return {t: dict(zip(CUT_FIELDS, map(int, r))) for t, r in zip(self.tasks, rows)}
 
 CUTS: list[CutCounts] = []   # every task_batches pipeline's counts, in the order they started reading

@@ -11,27 +11,29 @@ import numpy as np
 import grain
 from .catalog import data_dir, generated, get_dataset, to_python
 from .mixtures import HeldoutSplit
-from .packing import FLAN_LENGTHS
+from .packing import CUT_FIELDS, CUTS, FLAN_LENGTHS, CutCounts
 from . import tasks
-from .tasks import _rendered, _shown_style, check_data, template_for, vocabulary
+from .tasks import FORMATS, _rendered, _shown_style, check_data, template_for, vocabulary
 from .templates import TemplateError, example_fields, mock_labels
 
 # %% auto #0
-__all__ = ['FORMATS', 'example_source', 'dataset_examples', 'tokenized', 'model_features', 'mixture_examples', 'mixture_batches',
-           'packed', 'GrainBatches', 'grain_batches']
+__all__ = ['example_source', 'dataset_examples', 'tokenized', 'model_features', 'mixture_examples', 'mixture_batches', 'packed',
+           'GrainBatches', 'grain_batches']
 
 # %% ../nbs/03b_pipeline.ipynb #f733a887
-def example_source(dataset: str, split: str = "train", source: str = "tfds", mock_examples: int = 64) -> Sequence[dict]:
+def example_source(dataset: str, split: str = "train", source: str = "tfds", mock_examples: int = 64,
+                   check: bool = True) -> Sequence[dict]:
     """The raw examples of `split` ('train', 'validation' or 'test': the catalog's slice of it) of catalog `dataset`,
     as a random-access sequence: generated data as it is, TFDS data through `tfds.data_source` (ArrayRecord), or TFDS
-    mock data with `mock_examples` examples (`source='mock'`)."""
+    mock data with `mock_examples` examples (`source='mock'`). `check=False`: the caller has checked that the data
+    is there (`tasks.check_data`)."""
     spec = get_dataset(dataset)
     if split not in ("train", "validation", "test"): raise ValueError(f"split must be train, validation or test, got {split!r}")
     name = getattr(spec.splits, split)
     gen = generated(dataset)
     if gen is not None: return gen(dataset, name)
     import tensorflow_datasets as tfds   # here: generated data needs no TFDS
-    check_data([dataset], source, f"dataset {dataset!r}")
+    if check: check_data([dataset], source, f"dataset {dataset!r}")
     if source == "mock":
         with tfds.testing.mock_data(num_examples=mock_examples): return tfds.data_source(spec.tfds_name, split=name)
     try: return tfds.data_source(spec.tfds_name, split=name, data_dir=data_dir())
@@ -42,16 +44,14 @@ def example_source(dataset: str, split: str = "train", source: str = "tfds", moc
                          "or train with data.pipeline='seqio'") from None
 
 # %% ../nbs/03b_pipeline.ipynb #4e55a477
-FORMATS = ("instructions", "no_template", "dataset_name")
-
 def dataset_examples(dataset: str, split: str = "train", source: str = "tfds", fmt: str = "instructions",
-                     seed: int | None = None, mock_examples: int = 64) -> grain.MapDataset:
+                     seed: int | None = None, mock_examples: int = 64, check: bool = True) -> grain.MapDataset:
     """`split` of `dataset` as a `grain.MapDataset` of rendered examples in source order: `{"inputs", "targets",
     "template", "idx", "dataset"}` (idx: the position in the split), `None` where the field function filters one out.
-    `seed` draws the templates (None: the seqio tasks' seed, `tasks.configure`)."""
+    `seed` draws the templates (None: the seqio tasks' seed, `tasks.configure`); `check` as in `example_source`."""
     if fmt not in FORMATS: raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
     seed = tasks._CONFIG["seed"] if seed is None else seed
-    src = example_source(dataset, split, source, mock_examples)
+    src = example_source(dataset, split, source, mock_examples, check)
     mock = source == "mock" and generated(dataset) is None
     def render(pos: int, raw) -> dict | None:
         raw, t = to_python(raw), template_for(pos, dataset, seed)
@@ -96,24 +96,30 @@ def mixture_examples(split: HeldoutSplit, source: str = "tfds", seed: int = 0, s
                          "train this one with data.pipeline='seqio'")
     if not 0 <= shard_index < shard_count: raise ValueError(f"shard_index must be in [0, {shard_count}), got {shard_index}")
     names = [d for d, _ in split.training]
-    check_data(names, source, f"mixture {split.mixture!r}")
+    check_data(names, source, f"mixture {split.mixture!r}")   # every missing dataset named at once, before any work
     parts = []
     for d in names:
         own = int(np.random.default_rng([seed, *d.encode()]).integers(2**31))
-        parts.append(dataset_examples(d, "train", source, split.fmt, None, mock_examples).shuffle(seed=own).repeat())
+        parts.append(dataset_examples(d, "train", source, split.fmt, None, mock_examples, check=False).shuffle(seed=own).repeat())
     mixed = grain.MapDataset.mix(parts, [float(r) for _, r in split.training])
     return mixed[shard_index::shard_count]
 
 def mixture_batches(split: HeldoutSplit, lengths: Mapping[str, int] = FLAN_LENGTHS, batch_size: int = 8,
                     source: str = "tfds", seed: int = 0, shard_index: int = 0, shard_count: int = 1, vocab=None,
-                    mock_examples: int = 64, kind: str = "prefix_lm") -> grain.IterDataset:
+                    mock_examples: int = 64, kind: str = "prefix_lm", cut: CutCounts | None = None) -> grain.IterDataset:
     """Packed training batches of `split` (dicts of int32 `[batch_size, inputs+targets]` arrays, the trainer's
-    features); iterate it, and resume an iterator with `get_state()` / `set_state()`."""
+    features); iterate it, and resume an iterator with `get_state()` / `set_state()`. `cut`, started counts with a
+    row per training dataset, counts each example read and cut (`grain_batches`)."""
     if not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     vocab = vocab or vocabulary()
+    row = {d: i for i, (d, _) in enumerate(split.training)}
+    def sequence(e: dict) -> dict:
+        x = tokenized(e, vocab, lengths)
+        inp, tgt = x.pop("cut")
+        if cut is not None: cut.counter[row[e["dataset"]]] += (1, inp | tgt, inp, tgt)
+        return x
     ex = mixture_examples(split, source, seed, shard_index, shard_count, mock_examples)
-    return packed(ex.map(lambda e: {k: v for k, v in tokenized(e, vocab, lengths).items() if k != "cut"}), lengths,
-                  batch_size, seed, kind=kind)
+    return packed(ex.map(sequence), lengths, batch_size, seed, kind=kind)
 
 def packed(seqs: grain.MapDataset, lengths: Mapping[str, int], rows: int, seed: int = 0,
            drop_remainder: bool = True, kind: str = "prefix_lm") -> grain.IterDataset:
@@ -125,18 +131,12 @@ def packed(seqs: grain.MapDataset, lengths: Mapping[str, int], rows: int, seed: 
     return bins.batch(rows, drop_remainder=drop_remainder).map(lambda b: model_features(b, kind))
 
 # %% ../nbs/03b_pipeline.ipynb #50d04cf2
-from .packing import CUT_FIELDS, CUTS, CutCounts
-
 class _Counts(CutCounts):
     "`CutCounts` kept in numpy: Grain's maps count each example as they read it."
     def start(self):
         self.counter = np.zeros((len(self.tasks), len(CUT_FIELDS)), np.int64)
         CUTS.append(self)
         return self.counter
-
-    def by_task(self) -> dict[str, dict[str, int]]:
-        rows = self.counter if self.counter is not None else np.zeros((len(self.tasks), len(CUT_FIELDS)), np.int64)
-        return {t: dict(zip(CUT_FIELDS, map(int, r))) for t, r in zip(self.tasks, rows)}
 
 class GrainBatches(Iterator):
     "The trainer's batches from a Grain pipeline: `.cut` counts what was read, `get_state`/`set_state` its position."
@@ -152,14 +152,8 @@ def grain_batches(split: HeldoutSplit, lengths: Mapping[str, int], rows: int, so
     "`mixture_batches` for the trainer: counted (`.cut`) and, given the `state` a checkpoint saved, where it stopped."
     names = [d for d, _ in split.training]
     cut = _Counts(names, names, lengths)
-    counter, row = cut.start(), {d: i for i, d in enumerate(names)}
-    vocab = vocabulary()
-    def count(e: dict) -> dict:
-        x = tokenized(e, vocab, lengths)
-        i, (inp, tgt) = row[e["dataset"]], x.pop("cut")
-        counter[i] += (1, inp | tgt, inp, tgt)
-        return x
-    ex = mixture_examples(split, source, seed, shard_index, shard_count, mock_examples)
-    out = GrainBatches(packed(ex.map(count), lengths, rows, seed, kind=kind), cut)
+    cut.start()
+    out = GrainBatches(mixture_batches(split, lengths, rows, source, seed, shard_index, shard_count, None, mock_examples,
+                                       kind, cut), cut)
     if state is not None: out.set_state(state)
     return out
