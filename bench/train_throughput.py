@@ -16,9 +16,12 @@ What a step is on each side:
            eager, `torch.set_num_threads(cores)`, default (sdpa) attention. Each row is fed as one plain causal
            sequence: transformers has no packed segment masking without a custom 4-D mask. The matmul FLOPs are
            the same, since flan_nb computes attention over the full row too (its mask only hides scores).
-Model FLOPs per step = `model.flops_per_token(config, row_length) * rows * row_length` (6N + attention, PaLM) for
-both, attention counted in full (a causal mask halves it: MaxText's count is printed too); MFU = model FLOP/s / the
-measured JAX f32 matmul peak on a CPU, or the accelerator's dense bf16 peak from its data sheet (`trainer.PEAK_FLOPS`).
+Model FLOPs per step, the same count for both sides: `model.flops_per_token(config, row_length) * rows * row_length`
+(6N + attention, PaLM), attention counted in full (a causal mask halves it: MaxText's count is printed too), less the
+output layer at the positions without a loss weight (6 * d_model * vocab per such token): no loss reads those logits,
+and flan_nb's step (`train.logit_fraction`, default 0.5: `step.loss_sums`) does not compute them, while transformers'
+does. The PaLM count over every position is printed too ("MFU 6N all"). MFU = model FLOP/s / the measured JAX f32
+matmul peak on a CPU, or the accelerator's dense bf16 peak from its data sheet (`trainer.PEAK_FLOPS`).
 `--attention` (comma-separated `ModelConfig.attention` values) times flan_nb's step once per attention
 implementation, on the same batch; if one fails (cuDNN rejecting the shape, dtype or mask, or no GPU), the failure
 is printed in capitals with its error and, for `cudnn`, the step is timed with `xla` instead, labelled so.
@@ -62,7 +65,7 @@ def run_flan_nb(mcfg, batch, args):
     rules = part.check_rules(part.DEFAULT_RULES, mesh)
     spec, init = state_spec(mcfg, tx, sched, mesh, rules, seed=0)
     n_params = sum(math.prod(x.shape) for x in jax.tree.leaves(spec.abstract["params"]))
-    step_fn = make_step(spec, z_loss=0.0, accumulation_steps=1)
+    step_fn = make_step(spec, z_loss=0.0, accumulation_steps=1, logit_fraction=args.logit_fraction)
     with jax.set_mesh(spec.mesh), nnx.logical_axis_rules(spec.rules):
         box = {"state": create_state(spec, init)}
         gbatch = part.global_batch(batch, part.batch_sharding(mesh, rules))  # on the device once, outside the timing
@@ -71,7 +74,7 @@ def run_flan_nb(mcfg, batch, args):
             return jax.device_get(m)                              # waits for the step (metrics depend on all of it)
         times, ms = timed_steps(step, args.warmup, args.steps)
     return {"times": times, "losses": [float(m["loss"]) for m in ms], "tokens": float(ms[0]["target_tokens"]),
-            "params": n_params}
+            "params": n_params, "all_logits": sum(float(m["all_logits"]) for m in ms) / len(ms)}
 
 
 def run_flan_nb_attention(mcfg, batch, args):
@@ -157,6 +160,8 @@ def main():
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--attention", default="reference",
                    help="comma-separated ModelConfig.attention values (reference, xla, cudnn): one flan_nb step each")
+    p.add_argument("--logit-fraction", type=float, default=default_config().train.logit_fraction,
+                   help="flan_nb: share of a row's positions given logits in the loss (train.logit_fraction; 1.0: all)")
     p.add_argument("--matmul-n", type=int, default=1024, help="size of the square f32 matmuls for the peak")
     p.add_argument("--matmul-repeats", type=int, default=10)
     args = p.parse_args()
@@ -165,10 +170,13 @@ def main():
     L = args.inputs_length + args.targets_length
     mcfg = get_config(args.preset, dtype=args.dtype, max_seq_len=max(L, get_config(args.preset).max_seq_len))
     batch = next(synthetic_batches(mcfg.vocab_size, args.rows, args.inputs_length, args.targets_length, seed=0))
-    step_flops = flops_per_token(mcfg, L) * args.rows * L
+    palm_flops = flops_per_token(mcfg, L) * args.rows * L
+    n_targets = int((batch["decoder_loss_weights"] > 0).sum())
+    step_flops = palm_flops - 6.0 * mcfg.d_model * mcfg.vocab_size * (args.rows * L - n_targets)  # no head without a loss
     print(f"preset {args.preset} ({args.dtype}) | {args.rows} rows x {L} tokens ({args.inputs_length} + "
           f"{args.targets_length}), {int(batch['decoder_loss_weights'].sum())} target tokens | "
-          f"{step_flops / 1e9:.1f} GFLOP/step | {args.warmup} warm-up + {args.steps} timed steps | {cores} CPU cores | "
+          f"{step_flops / 1e9:.1f} GFLOP/step ({palm_flops / 1e9:.1f} counting the output layer everywhere) | logit_fraction "
+          f"{args.logit_fraction} | {args.warmup} warm-up + {args.steps} timed steps | {cores} CPU cores | "
           f"jax {jax.__version__} on {jax.devices()[0].platform}, torch {torch.__version__} ({torch.get_num_threads()} threads, "
           f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']})")
 
@@ -189,21 +197,23 @@ def main():
     own_peak = {k: peak_torch if k == "torch (hf)" else peak_jax for k in res}  # "MFU own": against the side's own peak
     w = max(map(len, res))
     print(f"{'':{w}} {'params':>10} {'first s':>8} {'median s':>9} {'target tok/s':>13} {'TFLOP/s':>8} {'MFU':>7} "
-          f"{'MFU own':>8} {'loss first -> last':>19}")
+          f"{'MFU own':>8} {'MFU 6N all':>10} {'loss first -> last':>19}")
     for name, r in res.items():
         r["median"] = statistics.median(r["times"][args.warmup:])
         r["tok_s"] = r["tokens"] / r["median"]
         r["mfu"] = step_flops / r["median"] / peak_jax
         print(f"{name:{w}} {r['params']:10,d} {r['times'][0]:8.2f} {r['median']:9.3f} {r['tok_s']:13.0f} "
               f"{step_flops / r['median'] / 1e12:8.4f} {r['mfu']:7.1%} "
-              f"{step_flops / r['median'] / own_peak[name]:8.1%} {r['losses'][0]:9.3f} -> {r['losses'][-1]:6.3f}")
+              f"{step_flops / r['median'] / own_peak[name]:8.1%} {palm_flops / r['median'] / peak_jax:10.1%} "
+              f"{r['losses'][0]:9.3f} -> {r['losses'][-1]:6.3f}")
 
     # Sanity checks (printed, not asserted): same sizes, same target tokens, random-init losses near log(vocab)
     # (init_std 0.02; the tiny preset's init_std 0.2 starts higher on both sides).
     ours, ref = next(iter(ours_all.values())), res["torch (hf)"]
     print(f"checks: params {'equal' if ours['params'] == ref['params'] else 'DIFFER'}, target tokens per step "
           f"{ours['tokens']:.0f} vs {ref['tokens']:.0f}, initial losses {ours['losses'][0]:.3f} / {ref['losses'][0]:.3f} "
-          f"vs log(vocab) = {math.log(mcfg.vocab_size):.3f}")
+          f"vs log(vocab) = {math.log(mcfg.vocab_size):.3f}; flan_nb's output layer ran on every position in "
+          f"{ours['all_logits']:.0%} of its steps")
     causal = step_flops - 6.0 * mcfg.n_layers * mcfg.n_heads * mcfg.head_dim * L * args.rows * L   # attention at half
     for name, r in ours_all.items():
         print(f"{name}: MFU (fraction of {peak_name}) {r['mfu']:.1%}; counting causal attention at half (MaxText's "

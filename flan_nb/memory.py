@@ -207,7 +207,8 @@ def compiled_memory(cfg: ml_collections.ConfigDict, model: ModelConfig | None = 
     rules = part.check_rules(part.rules(cfg.mesh.rules.to_dict()), mesh)
     tx, sched = optimizer(cfg.optimizer, cfg.train.steps)
     spec, _ = state_spec(mc, tx, sched, mesh, rules, cfg.seed)
-    step = make_step(spec, cfg.train.z_loss, cfg.optimizer.accumulation_steps, cfg.train.loss_normalization)
+    step = make_step(spec, cfg.train.z_loss, cfg.optimizer.accumulation_steps, cfg.train.loss_normalization,
+                        cfg.train.logit_fraction)
     names = list(decoder_rows(1, 1)) + (["decoder_causal_attention"] if cfg.data.kind == "prefix_lm" else [])
     shape, bsh = (cfg.data.batch_size, cfg.data.inputs_length + cfg.data.targets_length), part.batch_sharding(mesh, rules)
     batch = {k: jax.ShapeDtypeStruct(shape, np.int32, sharding=bsh) for k in names}

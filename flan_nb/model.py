@@ -330,14 +330,16 @@ class Transformer(nnx.Module):
             self.lm_head = _param(rngs, nnx.initializers.normal(cfg.init_std), (cfg.d_model, cfg.vocab_size), ("embed", "vocab"), cfg.weight_dtype)
 
     def __call__(self, tokens, positions=None, segment_ids=None, causal_attention=None, cache: dict | None = None,
-                 branch_ids=None, logit_slots=None, prefix=None):
+                 branch_ids=None, logit_slots=None, prefix=None, hidden: bool = False):
         """f32 logits `[b, t, vocab]` of int `tokens [b, t]`; with `cache` (from `init_cache`) returns `(logits, new_cache)`.
         `branch_ids` (no cache) lets continuations share a prefix in one row (see `packing.attention_mask`);
         `logit_slots` (int `[b, e]`) computes the logits at those positions only (`[b, e, vocab]`), skipping the output
         matmul elsewhere (the evaluator needs a fraction of a row's positions).
         `prefix` (`[p, embed]` or `[b, p, embed]`, no cache): `p` input vectors (a learned prompt) placed before every
         row at positions `0..p-1`, the tokens' positions shifted by `p` and the mask by `prefix_mask` (the prefix
-        bidirectional when `causal_attention` is given); logits and `logit_slots` stay indexed by token slots."""
+        bidirectional when `causal_attention` is given); logits and `logit_slots` stay indexed by token slots.
+        `hidden=True` (no cache) returns the final normalised states `[b, t or e, embed]` instead of the logits, for a
+        caller that picks the positions to `unembed` only once it has them (the train step's loss)."""
         cfg, dt = self.config, self.config.compute_dtype
         tokens = jnp.asarray(tokens)
         if tokens.ndim != 2: raise ValueError(f"tokens must be [batch, length], got shape {tokens.shape}")
@@ -405,11 +407,18 @@ class Transformer(nnx.Module):
         x = self.final_norm(x)
         if p and logit_slots is None: x = x[:, p:]
         if logit_slots is not None: x = jnp.take_along_axis(x, jnp.asarray(logit_slots)[..., None], axis=1)
-        head = self.embed[...].T if cfg.tie_embeddings else self.lm_head[...]
-        logits = dense(x, head.astype(dt), out_dtype=jnp.float32)
-        logits = constrain(logits.astype(jnp.float32), ("batch", "length", "vocab"))
+        if hidden:
+            if cache is not None: raise ValueError("hidden=True returns states, not logits: it cannot be combined with a KV cache")
+            return x
+        logits = self.unembed(x)
         if cache is None: return logits
         return logits, {**new_cache, "k": ks, "v": vs}
+
+    def unembed(self, x: jax.Array) -> jax.Array:
+        "f32 logits `[b, t, vocab]` of final states `x [b, t, embed]` (what `__call__(..., hidden=True)` returns)."
+        head = self.embed[...].T if self.config.tie_embeddings else self.lm_head[...]
+        logits = dense(x, head.astype(self.config.compute_dtype), out_dtype=jnp.float32)
+        return constrain(logits.astype(jnp.float32), ("batch", "length", "vocab"))
 
 # %% ../nbs/04_model.ipynb #db12b6ea
 def logical_axes(model: nnx.Module) -> Any:

@@ -48,11 +48,13 @@ class PromptTuned(nnx.Module):
     def prompt_length(self) -> int: return int(self.prompt.shape[0])
 
     def __call__(self, tokens, positions=None, segment_ids=None, causal_attention=None, cache=None, branch_ids=None,
-                 logit_slots=None):
-        "The base model's logits with the prompt as its `prefix` (see `Transformer.__call__`)."
+                 logit_slots=None, hidden=False):
+        "The base model's logits (or final states, `hidden=True`) with the prompt as its `prefix` (see `Transformer.__call__`)."
         if cache is not None: raise ValueError("a prompt-tuned model runs without a KV cache (generation with a prompt is not implemented)")
         return self.model(tokens, positions, segment_ids, causal_attention, branch_ids=branch_ids,
-                          logit_slots=logit_slots, prefix=self.prompt[...])
+                          logit_slots=logit_slots, prefix=self.prompt[...], hidden=hidden)
+
+    def unembed(self, x): return self.model.unembed(x)
 
 # %% ../nbs/09a_prompt_tuning.ipynb #739fd1b7
 def sampled_vocab_init(model: Transformer, p: int, ids: Sequence[int], seed: int = 0) -> np.ndarray:

@@ -5,7 +5,7 @@
 # %% ../nbs/07b_step.ipynb #8b80fd6a
 from __future__ import annotations
 import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
-import dataclasses
+import dataclasses, math
 from collections.abc import Callable, Mapping
 from typing import Any
 import jax
@@ -18,7 +18,7 @@ from .model import ModelConfig, Transformer
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'OPTIMIZERS', 'LOSS_NORMALIZATIONS', 'schedule', 'optimizer', 'token_losses', 'example_weights',
-           'loss_sums', 'StateSpec', 'state_spec', 'create_state', 'make_step']
+           'logit_capacity', 'target_slots', 'loss_sums', 'StateSpec', 'state_spec', 'create_state', 'make_step']
 
 # %% ../nbs/07b_step.ipynb #539ce64f
 SCHEDULES = ("constant", "cosine", "linear", "rsqrt")
@@ -68,22 +68,57 @@ def example_weights(w: jax.Array, segment_ids: jax.Array) -> jax.Array:
     count = jax.vmap(lambda wr, sr: jax.ops.segment_sum(wr, sr, num_segments=sr.shape[0] + 1)[sr])(w, segment_ids)
     return jnp.where(w > 0, w / jnp.maximum(count, 1e-9), 0.0)
 
+# %% ../nbs/07b_step.ipynb #398e4f59
+def logit_capacity(length: int, fraction: float) -> int:
+    "Positions per row of `length` that get logits in the loss: `fraction` of them, rounded up to a multiple of 8."
+    if not 0 < fraction <= 1: raise ValueError(f"train.logit_fraction must be in (0, 1], got {fraction}")
+    return min(length, -(-math.ceil(length * fraction) // 8) * 8)
+
+def target_slots(weights: jax.Array, capacity: int) -> tuple[jax.Array, jax.Array]:
+    """Each row's positions with a nonzero loss weight, in order, as int `[b, capacity]` padded with 0, and which of
+    the `capacity` slots are real (bool); a row with more than `capacity` of them keeps its first `capacity`. A NaN
+    weight is nonzero: it reaches the loss, and the step's finiteness check, as it does on every position."""
+    real = weights != 0
+    slots = jax.vmap(lambda r: jnp.nonzero(r, size=capacity, fill_value=0)[0])(real)
+    return slots.astype(jnp.int32), jnp.arange(capacity)[None] < real.sum(axis=1, keepdims=True)
+
 # %% ../nbs/07b_step.ipynb #58f384cc
+def _token_sums(logits, targets, weights, loss_weights) -> dict:
+    "The sums of `loss_sums` over the positions of `logits [b, e, vocab]`."
+    nll, logz = token_losses(logits, targets)
+    # a target whose logit is the largest counts as correct (argmax ties with it too); no argmax pass over the vocabulary
+    top = jnp.take_along_axis(logits, targets[..., None], axis=-1)[..., 0] >= logits.max(-1)
+    return {"nll": (nll * loss_weights).sum(), "z": (logz ** 2 * loss_weights).sum(), "tokens": weights.sum(),
+            "denominator": loss_weights.sum(), "correct": (top * weights).sum()}
+
 def loss_sums(model: Transformer, batch: Mapping[str, jax.Array], z_loss: float = 0.0,
-              normalization: str = "tokens") -> tuple[jax.Array, dict]:
+              normalization: str = "tokens", logit_fraction: float = 1.0) -> tuple[jax.Array, dict]:
     """Summed (not averaged) training objective over the target tokens of `batch`, and the sums the metrics need;
     `denominator` is what the step divides by: the target tokens, or with `normalization="examples"` the examples,
-    each example's loss then being the mean over its own targets (t5x's per-sequence average)."""
+    each example's loss then being the mean over its own targets (t5x's per-sequence average).
+    `logit_fraction < 1` runs the output layer only on the positions of each row with a nonzero weight, up to `logit_capacity` of
+    them; a batch with a row holding more runs it on every position (`sums["all_logits"]` is then 1). Same sums."""
     if normalization not in LOSS_NORMALIZATIONS:
         raise ValueError(f"loss normalization must be one of {LOSS_NORMALIZATIONS}, got {normalization!r}")
-    logits = model(batch["decoder_input_tokens"], batch["decoder_positions"], batch["decoder_segment_ids"],
-                   batch.get("decoder_causal_attention"))
-    nll, logz = token_losses(logits, batch["decoder_target_tokens"])
+    x = model(batch["decoder_input_tokens"], batch["decoder_positions"], batch["decoder_segment_ids"],
+              batch.get("decoder_causal_attention"), hidden=True)
+    targets = batch["decoder_target_tokens"]
     weights = batch["decoder_loss_weights"].astype(jnp.float32)
     loss_weights = example_weights(weights, batch["decoder_segment_ids"]) if normalization == "examples" else weights
-    sums = {"nll": (nll * loss_weights).sum(), "z": (logz ** 2 * loss_weights).sum(), "tokens": weights.sum(),
-            "denominator": loss_weights.sum(),
-            "correct": ((logits.argmax(-1) == batch["decoder_target_tokens"]) * weights).sum()}
+    def every(x): return _token_sums(model.unembed(x), targets, weights, loss_weights)
+    capacity = logit_capacity(targets.shape[1], logit_fraction)
+    if capacity == targets.shape[1]:
+        sums = {**every(x), "all_logits": jnp.float32(1)}
+    else:
+        slots, real = target_slots(weights, capacity)
+        def some(x):
+            at = lambda a: jnp.where(real, jnp.take_along_axis(a, slots, axis=1), 0)
+            xs = jnp.take_along_axis(x, slots[..., None], axis=1)
+            return _token_sums(model.unembed(xs), at(targets), at(weights), at(loss_weights))
+        fits = (weights != 0).sum(axis=1).max() <= capacity
+        # rematerialised: the backward pass of a cond keeps the residuals of both branches, and the full logits of
+        # the branch that does not run would otherwise be written out (zeros) on every step
+        sums = {**jax.lax.cond(fits, some, jax.checkpoint(every), x), "all_logits": 1 - fits.astype(jnp.float32)}
     return sums["nll"] + z_loss * sums["z"], sums
 
 # %% ../nbs/07b_step.ipynb #15665de2
@@ -126,16 +161,19 @@ def create_state(spec: StateSpec, init: Callable, params: Any | None = None) -> 
     return fresh(params)
 
 # %% ../nbs/07b_step.ipynb #d5f86fd8
-def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1, normalization: str = "tokens") -> Callable:
+def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1, normalization: str = "tokens",
+              logit_fraction: float = 1.0) -> Callable:
     """The jitted `step(state, batch) -> (state, metrics)` for `spec`; call it under `jax.set_mesh(spec.mesh)`.
-    `normalization`: every target token counts the same (`tokens`) or every example does (`examples`)."""
+    `normalization`: every target token counts the same (`tokens`) or every example does (`examples`);
+    `logit_fraction`: the output layer's positions per row in the loss (see `loss_sums`)."""
     if normalization not in LOSS_NORMALIZATIONS:
         raise ValueError(f"train.loss_normalization must be one of {LOSS_NORMALIZATIONS}, got {normalization!r}")
+    logit_capacity(1, logit_fraction)   # refuse a bad fraction now, not at the first trace
     k = int(accumulation_steps)
     if k < 1: raise ValueError(f"accumulation_steps must be >= 1, got {k}")
     def grads_of(params, batch):
         def objective(p, micro_batch):
-            return loss_sums(nnx.merge(spec.graphdef, p), micro_batch, z_loss, normalization)
+            return loss_sums(nnx.merge(spec.graphdef, p), micro_batch, z_loss, normalization, logit_fraction)
         return jax.value_and_grad(objective, has_aux=True)(params, batch)
 
     def step(state, batch):
@@ -147,7 +185,7 @@ def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1,
         else:
             micro = jax.tree.map(lambda x: x.reshape(rows // k, k, *x.shape[1:]).swapaxes(0, 1), batch)
             zero = (jax.tree.map(jnp.zeros_like, params),
-                    {n: jnp.zeros((), jnp.float32) for n in ("nll", "z", "tokens", "denominator", "correct")})
+                    {n: jnp.zeros((), jnp.float32) for n in ("nll", "z", "tokens", "denominator", "correct", "all_logits")})
             def accumulate(total, micro_batch):
                 (_, micro_sums), micro_grads = grads_of(params, micro_batch)
                 return jax.tree.map(jnp.add, total, (micro_grads, micro_sums)), None
@@ -162,6 +200,7 @@ def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1,
         new = jax.tree.map(lambda updated, old: jnp.where(finite, updated, old), new, state)
         metrics = {"loss": loss, "z_loss": sums["z"] / denominator,
                    "accuracy": sums["correct"] / jnp.maximum(sums["tokens"], 1.0), "target_tokens": sums["tokens"],
-                   "grad_norm": grad_norm, "learning_rate": spec.schedule(state["step"]), "finite": finite}
+                   "grad_norm": grad_norm, "learning_rate": spec.schedule(state["step"]), "finite": finite,
+                   "all_logits": sums["all_logits"] / k}   # share of micro-batches whose output layer ran everywhere
         return new, metrics
     return jax.jit(step, in_shardings=(spec.shardings, None), out_shardings=(spec.shardings, None), donate_argnums=0)

@@ -403,7 +403,8 @@ def train(config: ml_collections.ConfigDict, data: Iterable[Mapping[str, np.ndar
     memory = check_memory(plan_memory(cfg, model_cfg, mesh.size))   # a run that cannot fit stops here, before its state exists
     tx, schedule = optimizer(cfg.optimizer, cfg.train.steps)
     spec, init = state_spec(model_cfg, tx, schedule, mesh, rules, cfg.seed)
-    step_fn = make_step(spec, cfg.train.z_loss, cfg.optimizer.accumulation_steps, cfg.train.loss_normalization)
+    step_fn = make_step(spec, cfg.train.z_loss, cfg.optimizer.accumulation_steps, cfg.train.loss_normalization,
+                        cfg.train.logit_fraction)
     workdir = Path(cfg.workdir).absolute() if cfg.workdir else None
     manager = _open_checkpoints(cfg, workdir)
     if chief:
