@@ -27,8 +27,9 @@ from . import mini  # noqa: F401  registers FLAN-mini: results and `collection='
 __all__ = ['TRACE_COUNTS', 'SCORING_RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row',
            'pack_request', 'pack_rows', 'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow',
            'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read', 'dropped_in_read', 'score_task',
-           'rank_classification', 'template_accuracy', 'check_options_style', 'task_metrics', 'generate_predictions',
-           'evaluate_template', 'EvalResults', 'check_eval_data', 'evaluate', 'trained_datasets', 'evaluate_heldout']
+           'rank_classification', 'template_accuracy', 'check_options_style', 'task_metrics', 'placed',
+           'generate_predictions', 'evaluate_template', 'EvalResults', 'check_eval_data', 'evaluate',
+           'trained_datasets', 'evaluate_heldout']
 
 # %% ../nbs/08_evaluation.ipynb #266320be
 @dataclasses.dataclass
@@ -278,12 +279,12 @@ def dropped_in_read(task_name: str, split: str, source: str = "tfds") -> dict[in
 
 # %% ../nbs/08_evaluation.ipynb #185b1f1e
 def score_task(model: Transformer, task_name: str, split: str = "validation", n: int | None = None,
-               source: str = "tfds", rows: int = 8, max_len: int | None = None):
+               source: str = "tfds", rows: int = 8, max_len: int | None = None, mesh: jax.sharding.Mesh | None = None):
     "The requests, bookkeeping, `Scores` and each rule's picks of the first `n` examples of scoring task `task_name`."
     reqs, meta = requests_from_rows(read_cached(task_name, split, source))
     if n is not None: reqs, meta = reqs[:n], meta[:n]
     if not reqs: raise ValueError(f"task {task_name!r} has no examples in split {split!r}")
-    sc = score_requests(model, reqs, rows=rows, max_len=max_len)
+    sc = score_requests(model, reqs, rows=rows, max_len=max_len, mesh=mesh)
     return reqs, meta, sc, [predict(sc.loglik[i], sc.n_tokens[i], r.texts) for i, r in enumerate(reqs)]
 
 def rank_classification(model: Transformer, task_name: str, split: str = "validation", n: int | None = None,
@@ -333,18 +334,28 @@ def task_metrics(dataset: str, examples: Sequence[dict], predictions: Sequence[s
 def _truncate_left(prompt: list[int], keep: int) -> tuple[list[int], bool]:
     return (prompt[-keep:], True) if len(prompt) > keep else (prompt, False)
 
+def placed(model: Transformer, mesh: jax.sharding.Mesh) -> Transformer:
+    "`model` with its parameters placed on `mesh` by the default logical-axis rules, the rest of its state replicated."
+    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+    params = jax.device_put(nnx.to_pure_dict(params), part.param_shardings(model, mesh))
+    rest = jax.device_put(nnx.to_pure_dict(rest), jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()))
+    return nnx.merge(graphdef, params, rest)
+
 def generate_predictions(model: Transformer, vocab, rows: Sequence[dict], max_new_tokens: int = 64, batch: int = 8,
-                         max_len: int | None = None) -> tuple[list[str], list[bool]]:
-    "Greedy continuations (decoded text) of the tasks rows' prompts, in batches of similar length; which were cut."
+                         max_len: int | None = None, mesh: jax.sharding.Mesh | None = None) -> tuple[list[str], list[bool]]:
+    """Greedy continuations (decoded text) of the tasks rows' prompts, in batches of similar length; which were cut.
+    With a `partitioning` mesh, each batch's rows are split over its `data` and `fsdp` devices, as in `score_requests`."""
     max_len = max_len or model.config.max_seq_len
     keep = max_len - max_new_tokens
     if keep < 1: raise ValueError(f"max_new_tokens={max_new_tokens} leaves no room for a prompt in {max_len} positions")
     prompts, cut = zip(*[_truncate_left(r["inputs"].tolist(), keep) for r in rows]) if rows else ((), ())
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))   # similar lengths share a compiled bucket
+    bsh = None
+    if mesh is not None: model, bsh = placed(model, mesh), part.batch_sharding(mesh)
     out: list = [None] * len(prompts)
     for s in range(0, len(order), batch):
         chunk = order[s:s + batch]
-        gen = generate(model, [prompts[i] for i in chunk], max_new_tokens, eos_id=vocab.eos_id)
+        gen = generate(model, [prompts[i] for i in chunk], max_new_tokens, eos_id=vocab.eos_id, batch_sharding=bsh)
         for i, g in zip(chunk, gen): out[i] = vocab.decode(g)
     return out, list(cut)
 
@@ -352,7 +363,7 @@ def generate_predictions(model: Transformer, vocab, rows: Sequence[dict], max_ne
 def evaluate_template(model: Transformer, vocab, dataset: str, template: int, split: str = "test", shots: int = 0,
                       n: int | None = None, source: str = "tfds", rows: int = 8, max_len: int | None = None,
                       max_new_tokens: int = 64, bootstrap: int = 0, fmt: str = "instructions",
-                      options_style: str = "flan") -> tuple[dict, list[dict]]:
+                      options_style: str = "flan", mesh: jax.sharding.Mesh | None = None) -> tuple[dict, list[dict]]:
     """Metrics (with intervals) of one dataset under one template rendered in format `fmt`, and its per-example
     predictions. A classification dataset shows its options in `options_style` (see `check_options_style`): rank
     classification scores each option as a target of that form (a letter style: the letters)."""
@@ -361,7 +372,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
     if spec.kind == "classification":
         style = {"options": True, "style": options_style} if options_style != "none" else {"options": False}
         name = task(dataset, template, shots, scoring=True, fmt=fmt, **style).name
-        reqs, meta, sc, picks = score_task(model, name, split, n, source, rows, max_len)
+        reqs, meta, sc, picks = score_task(model, name, split, n, source, rows, max_len, mesh)
         texts = [r.texts[p["sum"]] for r, p in zip(reqs, picks)]
         examples = [m["example"] for m in meta]
         values, cis = task_metrics(dataset, examples, texts, bootstrap)
@@ -375,7 +386,7 @@ def evaluate_template(model: Transformer, vocab, dataset: str, template: int, sp
         name = task(dataset, template, shots, fmt=fmt).name
         examples = read_cached(name, split, source)[: n]
         if not examples: raise ValueError(f"{name} has no examples in split {split!r}")
-        texts, cut = generate_predictions(model, vocab, examples, max_new_tokens, rows, max_len)
+        texts, cut = generate_predictions(model, vocab, examples, max_new_tokens, rows, max_len, mesh)
         values, cis = task_metrics(dataset, examples, texts, bootstrap)
         preds = [{"idx": int(ex["idx"]), "prediction": t, "target": to_python(ex["targets_pretokenized"]),
                   "exemplar_ids": np.asarray(ex["exemplar_ids"]).tolist(), "truncated": c}
@@ -513,7 +524,7 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
              max_len: int | None = None, max_new_tokens: int = 64, bootstrap: int = 200, progress: bool = True,
              model_id: str = "", training_mixture: str | None = None, max_templates: int | None = None,
              collection: str = "flan", tags: Mapping[str, Any] | None = None,
-             eval_format: str = "instructions", options_style: str = "flan") -> EvalResults:
+             eval_format: str = "instructions", options_style: str = "flan", mesh: jax.sharding.Mesh | None = None) -> EvalResults:
     """Zero- or few-shot evaluation of `tasks_or_cluster` (a cluster, dataset names or (dataset, template) pairs)
     over the evaluated templates (the first `max_templates` of them, for a quick look), rendered in `eval_format`
     (one of `tasks.FORMATS`, as training renders them; recorded in the settings): `split` for the scores,
@@ -521,7 +532,9 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
     work when a dataset is missing) or 'mock' (TFDS mock data, random values); generated datasets are always read as
     they are. `settings['source']` and `settings['data']` (per dataset and split) record what was read.
     `options_style`: how classification prompts show their options (`check_options_style`; score the form a model
-    was trained on, e.g. one of the Flan 2022 styles), recorded in the settings."""
+    was trained on, e.g. one of the Flan 2022 styles), recorded in the settings. With a `partitioning` `mesh`, rank
+    classification and generation both split each batch's rows over its `data` and `fsdp` devices (`rows` must be a
+    multiple of them)."""
     from flan_nb.tasks import configure, data_record, source_of   # here: TensorFlow loads only to read data
     if (tags or {}).get("eval_format", eval_format) != eval_format:
         raise ValueError(f"tags say eval_format {tags['eval_format']!r} but the evaluation renders {eval_format!r}; "
@@ -535,7 +548,7 @@ def evaluate(model: Transformer, vocab, tasks_or_cluster, shots: int = 0, max_ex
     summaries, predictions = [], []
     for d, t, sp in tqdm(jobs, desc="evaluate", disable=not progress):
         s, p = evaluate_template(model, vocab, d, t, sp, shots, max_examples, source, rows, max_len, max_new_tokens,
-                                 bootstrap if sp == split else 0, eval_format, options_style)
+                                 bootstrap if sp == split else 0, eval_format, options_style, mesh)
         summaries.append(s); predictions.extend(p)
     settings = {"model": model_id or f"{type(model).__name__}({model.config})", "vocabulary": repr(vocab),
                 "training_mixture": training_mixture, "collection": collection, "shots": shots, "eval_format": eval_format,

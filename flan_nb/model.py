@@ -491,9 +491,18 @@ def _generate_impl(graphdef, state, tokens, positions, segment_ids, lengths, n_n
 
 _generate_jit = jax.jit(_generate_impl, static_argnums=(0,), static_argnames=("prefix_lm", "new_bucket"))
 
+def _batch_shards(sharding: jax.sharding.NamedSharding | None) -> int:
+    "How many pieces `sharding` cuts an array's first (batch) axis into."
+    if sharding is None or not len(sharding.spec) or sharding.spec[0] is None: return 1
+    axes = sharding.spec[0] if isinstance(sharding.spec[0], tuple) else (sharding.spec[0],)
+    return math.prod(sharding.mesh.shape[a] for a in axes)
+
 def generate(model: Transformer, prompt_tokens: Sequence[Sequence[int]], max_new_tokens: int, temperature: float = 0.0,
-             rng: jax.Array | None = None, eos_id: int | None = None, pad_id: int = 0, prefix_lm: bool = False) -> list[list[int]]:
-    "New token ids for each prompt (greedy when `temperature == 0`), stopping before `eos_id`; compiled once per bucket."
+             rng: jax.Array | None = None, eos_id: int | None = None, pad_id: int = 0, prefix_lm: bool = False,
+             batch_sharding: jax.sharding.NamedSharding | None = None) -> list[list[int]]:
+    """New token ids for each prompt (greedy when `temperature == 0`), stopping before `eos_id`; compiled once per bucket.
+    `batch_sharding` (e.g. `partitioning.batch_sharding(mesh)`) splits the prompt rows, padded to a multiple of its
+    batch shards, over the mesh's devices; the computation follows them and the model's own (placed) parameters."""
     prompts = [list(map(int, p)) for p in prompt_tokens]
     if not prompts: raise ValueError("generate needs at least one prompt")
     if any(len(p) == 0 for p in prompts): raise ValueError("every prompt needs at least one token (e.g. a BOS id)")
@@ -505,12 +514,16 @@ def generate(model: Transformer, prompt_tokens: Sequence[Sequence[int]], max_new
     if longest + max_new_tokens > cfg.max_seq_len:
         raise ValueError(f"longest prompt ({longest}) + max_new_tokens ({max_new_tokens}) exceeds max_seq_len {cfg.max_seq_len}")
     if any(not 0 <= t < cfg.vocab_size for p in prompts for t in p): raise ValueError(f"prompt ids must be in [0, {cfg.vocab_size})")
-    B, P, N = _bucket(len(prompts)), _bucket(longest, 8), _bucket(max_new_tokens, 8)
+    shards = _batch_shards(batch_sharding)
+    B, P, N = -(-_bucket(len(prompts)) // shards) * shards, _bucket(longest, 8), _bucket(max_new_tokens, 8)
     rows = prompts + [[pad_id]] * (B - len(prompts))
     toks, pos, seg = np.full((B, P), pad_id, np.int32), np.zeros((B, P), np.int32), np.zeros((B, P), np.int32)
     for i, r in enumerate(rows):
         toks[i, P - len(r):], pos[i, P - len(r):], seg[i, P - len(r):] = r, np.arange(len(r)), 1
     lengths = np.array([len(r) for r in rows], np.int32)
+    if batch_sharding is not None:
+        toks, pos, seg = (jax.device_put(a, batch_sharding) for a in (toks, pos, seg))
+        lengths = jax.device_put(lengths, jax.sharding.NamedSharding(batch_sharding.mesh, PartitionSpec(batch_sharding.spec[0])))
     graphdef, state = nnx.split(model)
     key = jax.random.key(0) if rng is None else rng
     out = _generate_jit(graphdef, state, toks, pos, seg, lengths, np.int32(max_new_tokens), np.float32(temperature),
