@@ -54,16 +54,22 @@ def peak_flops(device=None, override: float = 0.0) -> tuple[float, str]:
 # %% ../nbs/07e_trainer.ipynb #7c9543c7
 class _Throughput:
     "Target tokens/s and MFU over the steps since the last report, from a run's model FLOPs per step and its peak."
-    def __init__(self, step_flops: float, peak: float, peak_source: str, n_devices: int):
+    def __init__(self, step_flops: float, peak: float, peak_source: str, n_devices: int, target_flops: float = 0.0):
+        "`step_flops` per step, plus `target_flops` per target token (the output layer, which the loss needs there only)."
         self.step_flops, self.peak, self.peak_source, self.n_devices = step_flops, peak, peak_source, n_devices
+        self.target_flops = target_flops
         self.restart()
 
     @classmethod
     def of_run(cls, cfg: ml_collections.ConfigDict, model_cfg: ModelConfig, n_devices: int) -> _Throughput:
-        "The meter of a run: the model FLOPs of one global batch (padding included) against `n_devices` peaks."
+        """The meter of a run against `n_devices` peaks: the model FLOPs of one global batch (padding included), the
+        output layer counted at the target tokens only (`6 * d_model * vocab` each): no loss reads the logits elsewhere
+        (the step skips them, `train.logit_fraction`)."""
         row_length = cfg.data.inputs_length + cfg.data.targets_length
         peak, source = peak_flops(override=cfg.train.peak_flops)
-        return cls(flops_per_token(model_cfg, row_length) * cfg.data.batch_size * row_length, peak, source, n_devices)
+        head = 6.0 * model_cfg.d_model * model_cfg.vocab_size
+        return cls((flops_per_token(model_cfg, row_length) - head) * cfg.data.batch_size * row_length, peak, source,
+                   n_devices, target_flops=head)
 
     def restart(self): self.since, self.tokens, self.steps = time.perf_counter(), 0.0, 0
 
@@ -73,7 +79,8 @@ class _Throughput:
         "The rates since the last report (none if no step was added), and a new window."
         elapsed = time.perf_counter() - self.since
         rates = ({"target_tokens_per_s": self.tokens / elapsed,
-                  "mfu": self.step_flops * self.steps / elapsed / (self.peak * self.n_devices)} if self.steps else {})
+                  "mfu": (self.step_flops * self.steps + self.target_flops * self.tokens) / elapsed / (self.peak * self.n_devices)}
+                 if self.steps else {})
         self.restart()
         return rates
 
