@@ -18,9 +18,11 @@
 #    transformers on the same tokens, in one process: step time, target tokens/s and MFU against the card's dense bf16
 #    peak (989 TFLOP/s for H100/H200 SXM, trainer.PEAK_FLOPS), with attention counted in full and, as MaxText counts a
 #    causal mask, at half.
+# 3. bench/gpu_rank.py: rank classification on the same shape (random weights, bf16), flan_nb's packed scorer against
+#    transformers' batched log-likelihoods (one sequence per option, lm-eval's HF computation; lm-eval itself is not
+#    on the image) with the same weights: examples/s, and how many predictions agree.
 # Whatever cuDNN rejects is printed in capitals with its error (the step then runs with attention="xla", labelled so);
 # without a GPU (--smoke) 'xla' stands in for cudnn in step 1 and cudnn's step falls back, loudly.
-# Not yet here: rank classification against transformers' batched log-likelihoods.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
@@ -37,9 +39,13 @@ if [ $smoke = 1 ]; then
   "$PY" bench/gpu_check_attention.py --smoke
   "$PY" bench/train_throughput.py --preset tiny --dtype bfloat16 --rows 2 --inputs-length 48 --targets-length 16 --steps 2 \
     --warmup 1 --attention reference,cudnn
+  "$PY" bench/gpu_rank.py --smoke
 else
   timeout 120 "$PY" bench/gpu_check_attention.py --preset llama3.2-1b --rows 4 --inputs-length 1024 --targets-length 256 \
     || echo "!!! bench/gpu_check_attention.py FAILED OR TIMED OUT (exit $?); the training step follows"
-  timeout 420 "$PY" bench/train_throughput.py --preset llama3.2-1b --dtype bfloat16 --rows 4 --inputs-length 1024 \
-    --targets-length 256 --steps 10 --warmup 3 --attention reference,cudnn
+  timeout 300 "$PY" bench/train_throughput.py --preset llama3.2-1b --dtype bfloat16 --rows 4 --inputs-length 1024 \
+    --targets-length 256 --steps 10 --warmup 3 --attention reference,cudnn \
+    || echo "!!! bench/train_throughput.py FAILED OR TIMED OUT (exit $?); rank classification follows"
+  timeout 120 "$PY" bench/gpu_rank.py --preset llama3.2-1b --examples 256 \
+    || echo "!!! bench/gpu_rank.py FAILED OR TIMED OUT (exit $?)"
 fi

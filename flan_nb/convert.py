@@ -10,17 +10,15 @@ from pathlib import Path
 import numpy as np
 import jax.numpy as jnp
 from flax import nnx
-import gguf
 from safetensors import safe_open
 from safetensors.numpy import save_file
 import tokenizers
 from tokenizers import AddedToken, Regex, decoders, models, pre_tokenizers
 from .model import ModelConfig, Transformer, relayout
-from .vocab import HFTokenizerVocabulary
 
 # %% auto #0
 __all__ = ['gguf_metadata', 'gguf_config', 'permute_qk', 'unpermute_qk', 'gguf_params', 'build_model', 'gguf_tokenizer',
-           'load_gguf', 'hf_name', 'save_hf', 'load_hf', 'load']
+           'load_gguf', 'hf_name', 'hf_tensors', 'save_hf', 'load_hf', 'load']
 
 # %% ../nbs/05_convert.ipynb #008f95da
 _MISSING = object()
@@ -34,6 +32,8 @@ def gguf_metadata(reader: gguf.GGUFReader, key: str, default=_MISSING):
     return f.contents()
 
 def _reader(path) -> gguf.GGUFReader:
+    # gguf is imported where a GGUF file is read: the GPU image lacks it, and hf_tensors (below) runs there
+    import gguf
     path = os.fspath(path)
     if not os.path.isfile(path): raise FileNotFoundError(f"no GGUF file at {path!r}")
     try: return gguf.GGUFReader(path)
@@ -91,6 +91,7 @@ def _layer_specs(c: ModelConfig, i: int, permuted: bool = True) -> dict:
 
 def _dequantize(t) -> np.ndarray:
     "An f32 numpy array of GGUF tensor `t` in numpy (HF) order."
+    import gguf   # see _reader
     w = gguf.quants.dequantize(t.data, t.tensor_type)
     return np.ascontiguousarray(w, dtype=np.float32).reshape(tuple(int(n) for n in reversed(t.shape)))
 
@@ -192,6 +193,7 @@ def load_gguf(path, *, eos_token: str | None = None, **overrides) -> tuple[Trans
     tokens = gguf_metadata(reader, "tokenizer.ggml.tokens")
     special = lambda key: (lambda i: None if i is None or not 0 <= int(i) < len(tokens) else tokens[int(i)])(
         gguf_metadata(reader, f"tokenizer.ggml.{key}", None))
+    from flan_nb.vocab import HFTokenizerVocabulary   # here: vocab imports seqio, which the GPU image (hf_tensors) lacks
     vocab = HFTokenizerVocabulary(tok, eos_token=eos_token or special("eos_token_id"), bos_token=special("bos_token_id"))
     vocab.source = os.fspath(path)
     return build_model(config, params), vocab
@@ -210,12 +212,11 @@ def hf_name(gguf_name: str) -> str:
     return f"model.layers.{i}.{_HF_LAYER[part]}.weight"
 
 # %% ../nbs/05_convert.ipynb #17939938
-def save_hf(model: Transformer, vocab: HFTokenizerVocabulary, directory) -> None:
-    "Write `model` + `vocab` as a Hugging Face `LlamaForCausalLM` directory (f32 safetensors)."
+def hf_tensors(model: Transformer) -> dict[str, np.ndarray]:
+    "`model`'s weights as a Hugging Face `LlamaForCausalLM` state dict (f32 numpy arrays under transformers' names)."
     if model.config.scan_layers: model = relayout(model, False)
     c, p = model.config, nnx.to_pure_dict(nnx.state(model, nnx.Param))
-    if c.rope_scaling is not None: raise ValueError("save_hf does not write rope_scaling yet")
-    if c.previous_token: raise ValueError("a LlamaForCausalLM has no previous-token weights; save_hf needs a model with previous_token=False")
+    if c.previous_token: raise ValueError("a LlamaForCausalLM has no previous-token weights; export a model with previous_token=False")
     h, kv, hd, d = c.n_heads, c.n_kv_heads, c.head_dim, c.d_model
     arr = lambda a: np.ascontiguousarray(np.asarray(a, np.float32))
     T = {"model.embed_tokens.weight": arr(p["embed"]), "model.norm.weight": arr(p["final_norm"]["scale"])}
@@ -230,6 +231,14 @@ def save_hf(model: Transformer, vocab: HFTokenizerVocabulary, directory) -> None
               pre + "self_attn.o_proj.weight": arr(np.asarray(a["o"]).reshape(h * hd, d).T),
               pre + "mlp.gate_proj.weight": arr(np.asarray(m["gate"]).T), pre + "mlp.up_proj.weight": arr(np.asarray(m["up"]).T),
               pre + "mlp.down_proj.weight": arr(np.asarray(m["down"]).T)}
+    return T
+
+def save_hf(model: Transformer, vocab: HFTokenizerVocabulary, directory) -> None:
+    "Write `model` + `vocab` as a Hugging Face `LlamaForCausalLM` directory (f32 safetensors)."
+    c = model.config
+    if c.rope_scaling is not None: raise ValueError("save_hf does not write rope_scaling yet")
+    T = hf_tensors(model)
+    h, kv, hd, d = c.n_heads, c.n_kv_heads, c.head_dim, c.d_model
     tok = vocab.tokenizer
     name = lambda i: None if i is None else tok.id_to_token(i)
     config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": c.vocab_size,
@@ -279,6 +288,7 @@ def load_hf(directory, *, eos_token: str | None = None, **overrides) -> tuple[Tr
     if os.path.isfile(p := os.path.join(directory, "tokenizer_config.json")):
         with open(p) as f: tok_cfg = json.load(f)
     tc = lambda k: (lambda v: v.get("content") if isinstance(v, dict) else v)(tok_cfg.get(k))
+    from flan_nb.vocab import HFTokenizerVocabulary   # see load_gguf
     vocab = HFTokenizerVocabulary(os.path.join(directory, "tokenizer.json"), eos_token=eos_token or tc("eos_token"),
                                   bos_token=tc("bos_token"))
     return build_model(config, params), vocab

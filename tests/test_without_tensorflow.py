@@ -103,3 +103,21 @@ def test_prompt_tuning_without_tensorflow(tmp_path):
     assert r.returncode == 0, r.stderr[-4000:]
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out == {"finite": [True, True], "moved": True, "loaded": []}, out
+
+
+def test_gpu_check_smoke_without_tensorflow(tmp_path):
+    """`bench/gpu_check.sh --smoke` (the GPU check at tiny shapes on the CPU: attention, the training step beside
+    PyTorch, rank classification beside transformers) runs where TensorFlow, seqio and TFDS cannot be imported, as on
+    the GPU image; the blocker reaches every Python the script starts through a `sitecustomize` module."""
+    (tmp_path / "sitecustomize.py").write_text(PRELUDE)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PY": sys.executable, "JAX_PLATFORMS": "cpu"}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    blocked = subprocess.run([sys.executable, "-c", "import seqio"], env=env, capture_output=True, text=True)
+    assert blocked.returncode != 0 and "blocked by the test" in blocked.stderr, blocked.stderr[-2000:]
+    r = subprocess.run(["bash", "bench/gpu_check.sh", "--smoke"], cwd=root, env=env, capture_output=True, text=True,
+                       timeout=600)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-4000:]
+    assert "CUDNN ATTENTION REJECTED, FALLING BACK TO attention='xla'" in out, out[-4000:]   # loud, never silent
+    assert "checks: params equal, target tokens per step" in out, out[-4000:]
+    assert "checks: predictions agree on 12/12 examples" in out, out[-4000:]
