@@ -15,7 +15,7 @@ def pytest_addoption(parser):
 LONGEST_FIRST = ("test_notebook[07e_trainer]", "test_notebook_in_browser[09_demo]", "test_notebook[09a_prompt_tuning]",
                  "test_notebook_in_browser[11_experiments]", "test_notebook[02_tasks]", "test_notebook[05_convert]",
                  "test_notebook[04_model]", "test_two_processes_resume_the_grain_pipeline", "test_notebook[08_evaluation]",
-                 "test_notebook[12_lm_eval]", "test_kill_and_resume")
+                 "test_notebook[12_lm_eval]", "test_kill_and_resume", "test_gpu_check_smoke_without_tensorflow")
 
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
