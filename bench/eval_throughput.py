@@ -27,7 +27,7 @@ libgomp's default spin-waiting, torch's threads made lm-eval's scoring ~10x slow
 three sets: 121 s instead of 13 s), which would compare flan_nb against a crippled baseline. See
 bench/train_throughput.py. XLA's CPU thread pool is not OpenMP.
 """
-import argparse, importlib.util, os, statistics, time
+import argparse, importlib.util, os, time
 from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # must be set before torch loads libgomp; see the docstring
@@ -36,19 +36,12 @@ import jax
 import torch
 import lm_eval
 from flan_nb.evaluation import predict, score_requests, split_options
+from timing import timed
 
 _spec = importlib.util.spec_from_file_location(
     "lm_eval_parity", Path(__file__).resolve().parent.parent / "tests" / "test_lm_eval_parity.py")
 parity = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(parity)
-
-
-def timed(fn, reps):
-    "Median seconds of `reps` calls of `fn` and its last result."
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def main():

@@ -14,7 +14,7 @@ run there in bf16 (flan_nb: f32 parameters, bf16 compute; torch: the model cast 
 differ by bf16 rounding, and options within that distance of each other may be ranked differently: the printout says
 how many predictions agree and the largest difference. Timings are printed, never asserted.
 """
-import argparse, os, statistics, sys, time
+import argparse, os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch loads libgomp: see bench/train_throughput.py
 os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", "0.45")  # on a GPU, leave torch's side room in the same process
@@ -24,6 +24,7 @@ from flax import nnx
 import torch
 from transformers import LlamaForCausalLM
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import timed
 from train_throughput import torch_config, torch_device   # one LlamaConfig mapping and device rule for the GPU check
 from flan_nb.convert import hf_tensors
 from flan_nb.evaluation import ScoreRequest, score_requests
@@ -58,15 +59,6 @@ def torch_logliks(model, requests, batch_size, dev):
     return out
 
 
-def timed(fn, reps):
-    "Median seconds of `reps` calls of `fn` after one untimed call, and the last result."
-    fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--preset", default="llama3.2-1b")
@@ -94,8 +86,11 @@ def main():
     n_opt = sum(len(r.options) for r in reqs)
     print(f"rank classification | {a.preset} ({dtype}), random weights | {len(reqs)} examples, {n_opt} options, prompts "
           f"{lo}-{hi} tokens | jax {jax.__version__} on {jax.devices()[0].device_kind}, torch {torch.__version__} on {dev}")
-    t_ours, sc = timed(lambda: score_requests(ours, reqs, rows=a.rows), a.reps)
-    t_ref, ll_ref = timed(lambda: torch_logliks(ref, reqs, a.batch_size, dev), a.reps)
+    ours_run = lambda: score_requests(ours, reqs, rows=a.rows)
+    ref_run = lambda: torch_logliks(ref, reqs, a.batch_size, dev)
+    ours_run(); ref_run()                       # untimed: compiles flan_nb's program, warms torch's kernels
+    t_ours, sc = timed(ours_run, a.reps)
+    t_ref, ll_ref = timed(ref_run, a.reps)
     pf = [int(np.argmax(ll)) for ll in sc.loglik]
     pr = [int(np.argmax(ll)) for ll in ll_ref]
     dmax = max(float(np.abs(f - r).max()) for f, r in zip(sc.loglik, ll_ref))
