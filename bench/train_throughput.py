@@ -45,7 +45,7 @@ from flan_nb.config import default_config
 from flan_nb.inputs import synthetic_batches
 from flan_nb.step import create_state, make_step, optimizer, state_spec
 from flan_nb.trainer import measure_matmul_peak, peak_flops
-from flan_nb.model import flops_per_token, get_config
+from flan_nb.model import flops_per_token, get_config, output_flops_per_token
 
 
 def timed_steps(step, n_warmup, n_timed):
@@ -172,7 +172,7 @@ def main():
     batch = next(synthetic_batches(mcfg.vocab_size, args.rows, args.inputs_length, args.targets_length, seed=0))
     palm_flops = flops_per_token(mcfg, L) * args.rows * L
     n_targets = int((batch["decoder_loss_weights"] > 0).sum())
-    step_flops = palm_flops - 6.0 * mcfg.d_model * mcfg.vocab_size * (args.rows * L - n_targets)  # no head without a loss
+    step_flops = palm_flops - output_flops_per_token(mcfg) * (args.rows * L - n_targets)  # no head without a loss
     print(f"preset {args.preset} ({args.dtype}) | {args.rows} rows x {L} tokens ({args.inputs_length} + "
           f"{args.targets_length}), {int(batch['decoder_loss_weights'].sum())} target tokens | "
           f"{step_flops / 1e9:.1f} GFLOP/step ({palm_flops / 1e9:.1f} counting the output layer everywhere) | logit_fraction "

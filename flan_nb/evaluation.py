@@ -25,9 +25,9 @@ from . import mini  # noqa: F401  registers FLAN-mini: results and `collection='
 
 # %% auto #0
 __all__ = ['TRACE_COUNTS', 'SCORING_RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row',
-           'pack_request', 'pack_rows', 'split_options', 'Scores', 'bucket_length', 'score_requests', 'score_slow',
-           'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read', 'dropped_in_read', 'score_task',
-           'rank_classification', 'template_accuracy', 'check_options_style', 'task_metrics', 'placed',
+           'pack_request', 'pack_rows', 'split_options', 'Scores', 'placed', 'bucket_length', 'score_requests',
+           'score_slow', 'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read', 'dropped_in_read',
+           'score_task', 'rank_classification', 'template_accuracy', 'check_options_style', 'task_metrics',
            'generate_predictions', 'evaluate_template', 'EvalResults', 'check_eval_data', 'evaluate',
            'trained_datasets', 'evaluate_heldout']
 
@@ -139,6 +139,13 @@ class Scores:
     greedy: list[np.ndarray] | None = None   # per option: every token is the model's top token (lm-eval's is_greedy)
 
 # %% ../nbs/08_evaluation.ipynb #ec70e899
+def placed(model: Transformer, mesh: jax.sharding.Mesh) -> Transformer:
+    "`model` with its parameters placed on `mesh` by the default logical-axis rules, the rest of its state replicated."
+    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+    params = jax.device_put(nnx.to_pure_dict(params), part.param_shardings(model, mesh))
+    rest = jax.device_put(nnx.to_pure_dict(rest), jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()))
+    return nnx.merge(graphdef, params, rest)
+
 def bucket_length(n: int, min_len: int = 32, max_len: int = 2048) -> int:
     "The smallest power of two >= `n` (at least `min_len`), capped at `max_len`."
     return min(max(min_len, 1 << max(n - 1, 0).bit_length()), max_len)
@@ -151,16 +158,14 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
     option tokens' logits are computed. With a `partitioning` mesh, each batch's rows are split
     over its `data` and `fsdp` devices and the weights placed by the default logical-axis rules."""
     max_len = max_len or model.config.max_seq_len
-    graphdef, state, extra = nnx.split(model, nnx.Param, ...)
-    state, extra = nnx.to_pure_dict(state), nnx.to_pure_dict(extra)
     place, shards = (lambda b: b), 1
     if mesh is not None:
         shards = mesh.shape["data"] * mesh.shape["fsdp"]
         if rows % shards: raise ValueError(f"rows={rows} does not split over the mesh's {shards} batch shards; use a multiple of {shards}")
-        state = jax.device_put(state, part.param_shardings(model, mesh))
-        extra = jax.device_put(extra, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()))
-        bsh = part.batch_sharding(mesh)
+        model, bsh = placed(model, mesh), part.batch_sharding(mesh)
         place = lambda b: {k: jax.device_put(v, bsh) for k, v in b.items()}
+    graphdef, state, extra = nnx.split(model, nnx.Param, ...)
+    state, extra = nnx.to_pure_dict(state), nnx.to_pure_dict(extra)
     items = [(i, w) for i, r in enumerate(requests) for w in split_options(r, max_len)]
     counts = np.array([len(r.options) for r in requests], np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
@@ -333,13 +338,6 @@ def task_metrics(dataset: str, examples: Sequence[dict], predictions: Sequence[s
 # %% ../nbs/08_evaluation.ipynb #1dcfe9fb
 def _truncate_left(prompt: list[int], keep: int) -> tuple[list[int], bool]:
     return (prompt[-keep:], True) if len(prompt) > keep else (prompt, False)
-
-def placed(model: Transformer, mesh: jax.sharding.Mesh) -> Transformer:
-    "`model` with its parameters placed on `mesh` by the default logical-axis rules, the rest of its state replicated."
-    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
-    params = jax.device_put(nnx.to_pure_dict(params), part.param_shardings(model, mesh))
-    rest = jax.device_put(nnx.to_pure_dict(rest), jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()))
-    return nnx.merge(graphdef, params, rest)
 
 def generate_predictions(model: Transformer, vocab, rows: Sequence[dict], max_new_tokens: int = 64, batch: int = 8,
                          max_len: int | None = None, mesh: jax.sharding.Mesh | None = None) -> tuple[list[str], list[bool]]:

@@ -21,7 +21,7 @@ __all__ = ['REMAT_POLICIES', 'ATTENTION_IMPLEMENTATIONS', 'PRESETS', 'AXIS_NAMES
            'ModelConfig', 'get_config', 'partition_spec', 'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables',
            'apply_rope', 'dense', 'attend', 'RMSNorm', 'Attention', 'MLP', 'Block', 'previous_tokens',
            'segment_positions', 'prefix_mask', 'init_cache', 'Transformer', 'logical_axes', 'logical_to_mesh',
-           'count_params', 'relayout', 'generate', 'matmul_params', 'flops_per_token']
+           'count_params', 'relayout', 'generate', 'matmul_params', 'output_flops_per_token', 'flops_per_token']
 
 # %% ../nbs/04_model.ipynb #4733238d
 REMAT_POLICIES = {
@@ -540,6 +540,10 @@ def matmul_params(config: ModelConfig) -> int:
     c = config
     per_layer = c.d_model * c.head_dim * (2 * c.n_heads + 2 * c.n_kv_heads) + 3 * c.d_model * c.d_ff
     return c.n_layers * per_layer + c.d_model * c.vocab_size + (c.d_model ** 2 if c.previous_token else 0)
+
+def output_flops_per_token(config: ModelConfig) -> float:
+    "Training (fwd + bwd) FLOPs of the output layer per position it runs on: `6 * d_model * vocab_size` (part of `flops_per_token`)."
+    return 6.0 * config.d_model * config.vocab_size
 
 def flops_per_token(config: ModelConfig, seq_len: int) -> float:
     "Training (fwd + bwd) FLOPs per token: `6 * matmul_params + 12 * layers * heads * head_dim * seq_len` (PaLM)."

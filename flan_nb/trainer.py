@@ -16,7 +16,7 @@ import ml_collections
 from flax import nnx
 from tqdm.auto import tqdm
 from . import partitioning as part
-from .model import ModelConfig, Transformer, flops_per_token
+from .model import ModelConfig, Transformer, flops_per_token, output_flops_per_token
 from .config import check_config, model_config
 from .inputs import batches, data_plan, data_split, describe_data
 from .packing import CUTS, cut_summary
@@ -67,7 +67,7 @@ class _Throughput:
         (the step skips them, `train.logit_fraction`)."""
         row_length = cfg.data.inputs_length + cfg.data.targets_length
         peak, source = peak_flops(override=cfg.train.peak_flops)
-        head = 6.0 * model_cfg.d_model * model_cfg.vocab_size
+        head = output_flops_per_token(model_cfg)
         return cls((flops_per_token(model_cfg, row_length) - head) * cfg.data.batch_size * row_length, peak, source,
                    n_devices, target_flops=head)
 
