@@ -19,7 +19,8 @@ What a step is on each side:
 Model FLOPs per step, the same count for both sides: `model.flops_per_token(config, row_length) * rows * row_length`
 (6N + attention, PaLM), attention counted in full (a causal mask halves it: MaxText's count is printed too), less the
 output layer at the positions without a loss weight (6 * d_model * vocab per such token): no loss reads those logits,
-and flan_nb's step (`train.logit_fraction`, default 0.5: `step.loss_sums`) does not compute them, while transformers'
+and flan_nb's step (`step.loss_sums`: at the targets, in the smallest bucket of `train.logit_fraction`, twice it, ...,
+all positions, that holds them) does not compute them, while transformers'
 does. The PaLM count over every position is printed too ("MFU 6N all"). MFU = model FLOP/s / the measured JAX f32
 matmul peak on a CPU, or the accelerator's dense bf16 peak from its data sheet (`trainer.PEAK_FLOPS`).
 `--attention` (comma-separated `ModelConfig.attention` values) times flan_nb's step once per attention
@@ -74,7 +75,7 @@ def run_flan_nb(mcfg, batch, args):
             return jax.device_get(m)                              # waits for the step (metrics depend on all of it)
         times, ms = timed_steps(step, args.warmup, args.steps)
     return {"times": times, "losses": [float(m["loss"]) for m in ms], "tokens": float(ms[0]["target_tokens"]),
-            "params": n_params, "all_logits": sum(float(m["all_logits"]) for m in ms) / len(ms)}
+            "params": n_params, "logit_share": sum(float(m["logit_share"]) for m in ms) / len(ms)}
 
 
 def run_flan_nb_attention(mcfg, batch, args):
@@ -161,7 +162,7 @@ def main():
     p.add_argument("--attention", default="reference",
                    help="comma-separated ModelConfig.attention values (reference, xla, cudnn): one flan_nb step each")
     p.add_argument("--logit-fraction", type=float, default=default_config().train.logit_fraction,
-                   help="flan_nb: share of a row's positions given logits in the loss (train.logit_fraction; 1.0: all)")
+                   help="flan_nb: the smallest share of positions given logits in the loss (train.logit_fraction; 1.0: all)")
     p.add_argument("--matmul-n", type=int, default=1024, help="size of the square f32 matmuls for the peak")
     p.add_argument("--matmul-repeats", type=int, default=10)
     args = p.parse_args()
@@ -212,8 +213,8 @@ def main():
     ours, ref = next(iter(ours_all.values())), res["torch (hf)"]
     print(f"checks: params {'equal' if ours['params'] == ref['params'] else 'DIFFER'}, target tokens per step "
           f"{ours['tokens']:.0f} vs {ref['tokens']:.0f}, initial losses {ours['losses'][0]:.3f} / {ref['losses'][0]:.3f} "
-          f"vs log(vocab) = {math.log(mcfg.vocab_size):.3f}; flan_nb's output layer ran on every position in "
-          f"{ours['all_logits']:.0%} of its steps")
+          f"vs log(vocab) = {math.log(mcfg.vocab_size):.3f}; flan_nb's output layer ran on "
+          f"{ours['logit_share']:.0%} of the positions")
     causal = step_flops - 6.0 * mcfg.n_layers * mcfg.n_heads * mcfg.head_dim * L * args.rows * L   # attention at half
     for name, r in ours_all.items():
         print(f"{name}: MFU (fraction of {peak_name}) {r['mfu']:.1%}; counting causal attention at half (MaxText's "

@@ -46,8 +46,9 @@ def default_config() -> ml_collections.ConfigDict:
                                              memory_gb=0.0,      # per-device budget of the memory plan (07d_memory) checked
                                                                  # at start; 0: the device's own limit (none on a CPU); < 0: off
                                              loss_normalization="tokens",  # or "examples": each example counts once
-                                             logit_fraction=0.5))  # output layer on at most this share of a row's
-                                                                   # positions, its targets (07b_step); 1.0: all
+                                             logit_fraction=0.125))  # output layer at the targets, in the smallest of
+                                                                     # this share, twice it, ..., all positions that
+                                                                     # holds them (07b_step); 1.0: every position
     c.checkpoint = ml_collections.ConfigDict(dict(every=100, keep=3, use_async=True, resume=True))
     c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1, num_devices=0))  # num_devices 0 = all
     c.mesh.rules = ml_collections.ConfigDict()  # overrides of partitioning.DEFAULT_RULES, e.g. {"embed": None}
@@ -158,7 +159,7 @@ def check_config(cfg: ml_collections.ConfigDict):
         raise ValueError(f"data.batch_size {cfg.data.batch_size} is not divisible by optimizer.accumulation_steps "
                          f"{cfg.optimizer.accumulation_steps}")
     if not 0 < cfg.train.logit_fraction <= 1:
-        raise ValueError(f"train.logit_fraction must be in (0, 1] (the share of a row's positions given logits), got {cfg.train.logit_fraction}")
+        raise ValueError(f"train.logit_fraction must be in (0, 1] (the smallest share of positions given logits), got {cfg.train.logit_fraction}")
     if cfg.train.log_every < 1 or cfg.checkpoint.every < 1 or cfg.checkpoint.keep < 1:
         raise ValueError("train.log_every, checkpoint.every and checkpoint.keep must be >= 1")
     if cfg.data.mixture == "synthetic": return                # no data is read: no seqio, TFDS or TensorFlow needed

@@ -21,7 +21,8 @@ __all__ = ['REMAT_POLICIES', 'ATTENTION_IMPLEMENTATIONS', 'PRESETS', 'AXIS_NAMES
            'ModelConfig', 'get_config', 'partition_spec', 'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables',
            'apply_rope', 'dense', 'attend', 'RMSNorm', 'Attention', 'MLP', 'Block', 'previous_tokens',
            'segment_positions', 'prefix_mask', 'init_cache', 'Transformer', 'logical_axes', 'logical_to_mesh',
-           'count_params', 'relayout', 'generate', 'matmul_params', 'output_flops_per_token', 'flops_per_token']
+           'count_params', 'relayout', 'batch_shards', 'generate', 'matmul_params', 'output_flops_per_token',
+           'flops_per_token']
 
 # %% ../nbs/04_model.ipynb #4733238d
 REMAT_POLICIES = {
@@ -339,7 +340,7 @@ class Transformer(nnx.Module):
         row at positions `0..p-1`, the tokens' positions shifted by `p` and the mask by `prefix_mask` (the prefix
         bidirectional when `causal_attention` is given); logits and `logit_slots` stay indexed by token slots.
         `hidden=True` (no cache) returns the final normalised states `[b, t or e, embed]` instead of the logits, for a
-        caller that picks the positions to `unembed` only once it has them (the train step's loss)."""
+        caller that picks the positions for the output layer (`head`, `unembed`) only once it has them (the train step's loss)."""
         cfg, dt = self.config, self.config.compute_dtype
         tokens = jnp.asarray(tokens)
         if tokens.ndim != 2: raise ValueError(f"tokens must be [batch, length], got shape {tokens.shape}")
@@ -414,10 +415,14 @@ class Transformer(nnx.Module):
         if cache is None: return logits
         return logits, {**new_cache, "k": ks, "v": vs}
 
+    def head(self) -> jax.Array:
+        "The output layer's matrix `[embed, vocab]` in the compute dtype (the embedding's transpose when they are tied)."
+        head = self.embed[...].T if self.config.tie_embeddings else self.lm_head[...]
+        return head.astype(self.config.compute_dtype)
+
     def unembed(self, x: jax.Array) -> jax.Array:
         "f32 logits `[b, t, vocab]` of final states `x [b, t, embed]` (what `__call__(..., hidden=True)` returns)."
-        head = self.embed[...].T if self.config.tie_embeddings else self.lm_head[...]
-        logits = dense(x, head.astype(self.config.compute_dtype), out_dtype=jnp.float32)
+        logits = dense(x, self.head(), out_dtype=jnp.float32)
         return constrain(logits.astype(jnp.float32), ("batch", "length", "vocab"))
 
 # %% ../nbs/04_model.ipynb #db12b6ea
@@ -491,7 +496,7 @@ def _generate_impl(graphdef, state, tokens, positions, segment_ids, lengths, n_n
 
 _generate_jit = jax.jit(_generate_impl, static_argnums=(0,), static_argnames=("prefix_lm", "new_bucket"))
 
-def _batch_shards(sharding: jax.sharding.NamedSharding | None) -> int:
+def batch_shards(sharding: jax.sharding.NamedSharding | None) -> int:
     "How many pieces `sharding` cuts an array's first (batch) axis into."
     if sharding is None or not len(sharding.spec) or sharding.spec[0] is None: return 1
     axes = sharding.spec[0] if isinstance(sharding.spec[0], tuple) else (sharding.spec[0],)
@@ -514,7 +519,7 @@ def generate(model: Transformer, prompt_tokens: Sequence[Sequence[int]], max_new
     if longest + max_new_tokens > cfg.max_seq_len:
         raise ValueError(f"longest prompt ({longest}) + max_new_tokens ({max_new_tokens}) exceeds max_seq_len {cfg.max_seq_len}")
     if any(not 0 <= t < cfg.vocab_size for p in prompts for t in p): raise ValueError(f"prompt ids must be in [0, {cfg.vocab_size})")
-    shards = _batch_shards(batch_sharding)
+    shards = batch_shards(batch_sharding)
     B, P, N = -(-_bucket(len(prompts)) // shards) * shards, _bucket(longest, 8), _bucket(max_new_tokens, 8)
     rows = prompts + [[pad_id]] * (B - len(prompts))
     toks, pos, seg = np.full((B, P), pad_id, np.int32), np.zeros((B, P), np.int32), np.zeros((B, P), np.int32)

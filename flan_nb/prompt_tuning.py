@@ -54,7 +54,7 @@ class PromptTuned(nnx.Module):
         return self.model(tokens, positions, segment_ids, causal_attention, branch_ids=branch_ids,
                           logit_slots=logit_slots, prefix=self.prompt[...], hidden=hidden)
 
-    def unembed(self, x): return self.model.unembed(x)
+    def head(self): return self.model.head()
 
 # %% ../nbs/09a_prompt_tuning.ipynb #739fd1b7
 def sampled_vocab_init(model: Transformer, p: int, ids: Sequence[int], seed: int = 0) -> np.ndarray:

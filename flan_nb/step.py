@@ -5,7 +5,7 @@
 # %% ../nbs/07b_step.ipynb #8b80fd6a
 from __future__ import annotations
 import flan_nb  # first: TensorFlow (seqio's) starts quietly, and before jax (see 00_init)
-import dataclasses, math
+import dataclasses, functools, math
 from collections.abc import Callable, Mapping
 from typing import Any
 import jax
@@ -14,11 +14,12 @@ import optax
 from flax import nnx
 from jax.sharding import NamedSharding, PartitionSpec
 from . import partitioning as part
-from .model import ModelConfig, Transformer
+from .model import ModelConfig, Transformer, batch_shards, dense
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'OPTIMIZERS', 'LOSS_NORMALIZATIONS', 'schedule', 'optimizer', 'token_losses', 'example_weights',
-           'logit_capacity', 'target_slots', 'loss_sums', 'StateSpec', 'state_spec', 'create_state', 'make_step']
+           'logit_capacity', 'logit_buckets', 'target_slots', 'output_sums', 'output_loss', 'loss_sums', 'StateSpec',
+           'state_spec', 'create_state', 'make_step']
 
 # %% ../nbs/07b_step.ipynb #539ce64f
 SCHEDULES = ("constant", "cosine", "linear", "rsqrt")
@@ -74,6 +75,12 @@ def logit_capacity(length: int, fraction: float) -> int:
     if not 0 < fraction <= 1: raise ValueError(f"train.logit_fraction must be in (0, 1], got {fraction}")
     return min(length, -(-math.ceil(length * fraction) // 8) * 8)
 
+def logit_buckets(length: int, fraction: float) -> tuple[int, ...]:
+    "The capacities a step chooses from: `logit_capacity` of `fraction`, twice it, four times, ..., up to all `length`."
+    caps = [logit_capacity(length, fraction)]
+    while caps[-1] < length: caps.append(logit_capacity(length, min(1.0, fraction * 2 ** len(caps))))
+    return tuple(sorted(set(caps)))
+
 def target_slots(weights: jax.Array, capacity: int) -> tuple[jax.Array, jax.Array]:
     """Each row's positions with a nonzero loss weight, in order, as int `[b, capacity]` padded with 0, and which of
     the `capacity` slots are real (bool); a row with more than `capacity` of them keeps its first `capacity`. A NaN
@@ -82,22 +89,68 @@ def target_slots(weights: jax.Array, capacity: int) -> tuple[jax.Array, jax.Arra
     slots = jax.vmap(lambda r: jnp.nonzero(r, size=capacity, fill_value=0)[0])(real)
     return slots.astype(jnp.int32), jnp.arange(capacity)[None] < real.sum(axis=1, keepdims=True)
 
-# %% ../nbs/07b_step.ipynb #58f384cc
-def _token_sums(logits, targets, weights, loss_weights) -> dict:
-    "The sums of `loss_sums` over the positions of `logits [b, e, vocab]`."
-    nll, logz = token_losses(logits, targets)
+# %% ../nbs/07b_step.ipynb #2e26716b
+def output_sums(x: jax.Array, head: jax.Array, targets: jax.Array, weights: jax.Array, loss_weights: jax.Array,
+                capacity: int, z_loss: float = 0.0) -> tuple[dict, jax.Array, jax.Array]:
+    """The output layer `head [embed, vocab]` on `capacity` positions of each group of `x [g, n, embed]` (those with a
+    nonzero weight, `target_slots`; all `n` when `capacity == n`): `(sums, dx, dhead)`, the sums of `loss_sums` over
+    those positions and the gradients of `nll + z_loss * z` with respect to `x` and `head`, computed on the way."""
+    g, n, _ = x.shape
+    if capacity == n: slots, real = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32), (g, n)), jnp.ones((g, n), bool)
+    else: slots, real = target_slots(weights, capacity)
+    at = lambda a: jnp.where(real, jnp.take_along_axis(a, slots, axis=1), 0)
+    xs, y, w, lw = jnp.take_along_axis(x, slots[..., None], axis=1), at(targets), at(weights), at(loss_weights)
+    logits = dense(xs, head, out_dtype=jnp.float32)
+    top = logits.max(-1)
+    e = jnp.exp(logits - top[..., None])
+    total = e.sum(-1)
+    logz = top + jnp.log(total)
+    target = jnp.take_along_axis(logits, y[..., None], axis=-1)[..., 0]
     # a target whose logit is the largest counts as correct (argmax ties with it too); no argmax pass over the vocabulary
-    top = jnp.take_along_axis(logits, targets[..., None], axis=-1)[..., 0] >= logits.max(-1)
-    return {"nll": (nll * loss_weights).sum(), "z": (logz ** 2 * loss_weights).sum(), "tokens": weights.sum(),
-            "denominator": loss_weights.sum(), "correct": (top * weights).sum()}
+    sums = {"nll": ((logz - target) * lw).sum(), "z": (logz ** 2 * lw).sum(), "tokens": w.sum(),
+            "denominator": lw.sum(), "correct": ((target >= top) * w).sum()}
+    # d/dlogits of lw * (logz - target + z_loss * logz**2) = lw * ((1 + 2 z_loss logz) * softmax - onehot(target))
+    scale = (1 + 2 * z_loss * logz) / total
+    dlogits = (lw[..., None] * (e * scale[..., None] - (jnp.arange(logits.shape[-1]) == y[..., None]))).astype(x.dtype)
+    dxs = jnp.where(real[..., None], dense(dlogits, head.T), 0)
+    dx = dxs if capacity == n else jnp.zeros_like(x).at[jnp.arange(g)[:, None], slots].add(dxs)
+    dhead = jnp.einsum("gcd,gcv->dv", xs, dlogits, preferred_element_type=jnp.float32).astype(head.dtype)
+    return sums, dx, dhead
 
+# %% ../nbs/07b_step.ipynb #62e65f69
+@functools.partial(jax.custom_vjp, nondiff_argnums=(5, 6))
+def output_loss(x: jax.Array, head: jax.Array, targets: jax.Array, weights: jax.Array, loss_weights: jax.Array,
+                buckets: tuple[int, ...], z_loss: float = 0.0) -> tuple[jax.Array, dict]:
+    """`(nll + z_loss * z, sums)` of `output_sums` at the smallest capacity of `buckets` (ending at all `n` positions)
+    that holds every group's weighted positions: a `lax.switch`, one compiled branch per bucket, of which one runs;
+    `sums["logit_share"]` is its capacity over `n`. The gradient is the one `output_sums` computed forward: only the
+    objective is differentiable, the `sums` get none."""
+    return _output_loss_fwd(x, head, targets, weights, loss_weights, buckets, z_loss)[0]
+
+def _output_loss_fwd(x, head, targets, weights, loss_weights, buckets, z_loss):
+    if buckets[-1] != x.shape[1]: raise ValueError(f"output_loss: the last bucket must be all {x.shape[1]} positions, got {buckets}")
+    need = (weights != 0).sum(axis=1).max()
+    pick = sum(((need > c).astype(jnp.int32) for c in buckets[:-1]), jnp.int32(0))
+    branches = [functools.partial(output_sums, capacity=c, z_loss=z_loss) for c in buckets]
+    sums, dx, dhead = jax.lax.switch(pick, branches, x, head, targets, weights, loss_weights)
+    sums["logit_share"] = jnp.asarray(buckets, jnp.float32)[pick] / x.shape[1]
+    return (sums["nll"] + z_loss * sums["z"], sums), (dx, dhead)
+
+def _output_loss_bwd(buckets, z_loss, grads, cotangent):
+    (dx, dhead), g = grads, cotangent[0]
+    return (g * dx).astype(dx.dtype), (g * dhead).astype(dhead.dtype), None, None, None
+
+output_loss.defvjp(_output_loss_fwd, _output_loss_bwd)
+
+# %% ../nbs/07b_step.ipynb #f413f295
 def loss_sums(model: Transformer, batch: Mapping[str, jax.Array], z_loss: float = 0.0,
-              normalization: str = "tokens", logit_fraction: float = 1.0) -> tuple[jax.Array, dict]:
+              normalization: str = "tokens", logit_fraction: float = 1.0, groups: int = 1) -> tuple[jax.Array, dict]:
     """Summed (not averaged) training objective over the target tokens of `batch`, and the sums the metrics need;
     `denominator` is what the step divides by: the target tokens, or with `normalization="examples"` the examples,
     each example's loss then being the mean over its own targets (t5x's per-sequence average).
-    `logit_fraction < 1` runs the output layer only on the positions of each row with a nonzero weight, up to `logit_capacity` of
-    them; a batch with a row holding more runs it on every position (`sums["all_logits"]` is then 1). Same sums."""
+    The output layer runs through `output_loss` on the weighted positions of each of `groups` groups of consecutive
+    rows, in the smallest of `logit_buckets(positions, logit_fraction)` that holds them (`sums["logit_share"]`);
+    `logit_fraction=1.0` runs every position. The objective is differentiable, the sums are not."""
     if normalization not in LOSS_NORMALIZATIONS:
         raise ValueError(f"loss normalization must be one of {LOSS_NORMALIZATIONS}, got {normalization!r}")
     x = model(batch["decoder_input_tokens"], batch["decoder_positions"], batch["decoder_segment_ids"],
@@ -105,21 +158,12 @@ def loss_sums(model: Transformer, batch: Mapping[str, jax.Array], z_loss: float 
     targets = batch["decoder_target_tokens"]
     weights = batch["decoder_loss_weights"].astype(jnp.float32)
     loss_weights = example_weights(weights, batch["decoder_segment_ids"]) if normalization == "examples" else weights
-    def every(x): return _token_sums(model.unembed(x), targets, weights, loss_weights)
-    capacity = logit_capacity(targets.shape[1], logit_fraction)
-    if capacity == targets.shape[1]:
-        sums = {**every(x), "all_logits": jnp.float32(1)}
-    else:
-        slots, real = target_slots(weights, capacity)
-        def some(x):
-            at = lambda a: jnp.where(real, jnp.take_along_axis(a, slots, axis=1), 0)
-            xs = jnp.take_along_axis(x, slots[..., None], axis=1)
-            return _token_sums(model.unembed(xs), at(targets), at(weights), at(loss_weights))
-        fits = (weights != 0).sum(axis=1).max() <= capacity
-        # rematerialised: the backward pass of a cond keeps the residuals of both branches, and the full logits of
-        # the branch that does not run would otherwise be written out (zeros) on every step
-        sums = {**jax.lax.cond(fits, some, jax.checkpoint(every), x), "all_logits": 1 - fits.astype(jnp.float32)}
-    return sums["nll"] + z_loss * sums["z"], sums
+    b, t = targets.shape
+    if groups < 1 or b % groups: raise ValueError(f"loss_sums: a batch of {b} rows does not split into {groups} groups")
+    pool = lambda a: a.reshape(groups, b // groups * t, *a.shape[2:])
+    objective, sums = output_loss(pool(x), model.head(), pool(targets), pool(weights), pool(loss_weights),
+                                  logit_buckets(b // groups * t, logit_fraction), float(z_loss))
+    return objective, jax.lax.stop_gradient(sums)
 
 # %% ../nbs/07b_step.ipynb #15665de2
 @dataclasses.dataclass
@@ -165,15 +209,18 @@ def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1,
               logit_fraction: float = 1.0) -> Callable:
     """The jitted `step(state, batch) -> (state, metrics)` for `spec`; call it under `jax.set_mesh(spec.mesh)`.
     `normalization`: every target token counts the same (`tokens`) or every example does (`examples`);
-    `logit_fraction`: the output layer's positions per row in the loss (see `loss_sums`)."""
+    `logit_fraction`: the smallest share of positions given logits (see `loss_sums`; pooled per batch shard)."""
     if normalization not in LOSS_NORMALIZATIONS:
         raise ValueError(f"train.loss_normalization must be one of {LOSS_NORMALIZATIONS}, got {normalization!r}")
     logit_capacity(1, logit_fraction)   # refuse a bad fraction now, not at the first trace
     k = int(accumulation_steps)
     if k < 1: raise ValueError(f"accumulation_steps must be >= 1, got {k}")
+    shards = batch_shards(part.batch_sharding(spec.mesh, spec.rules))
     def grads_of(params, batch):
-        def objective(p, micro_batch):
-            return loss_sums(nnx.merge(spec.graphdef, p), micro_batch, z_loss, normalization, logit_fraction)
+        rows = next(iter(batch.values())).shape[0]
+        def objective(p, micro_batch):      # the output layer's positions pooled per shard: gathers stay on a device
+            return loss_sums(nnx.merge(spec.graphdef, p), micro_batch, z_loss, normalization, logit_fraction,
+                             shards if rows % shards == 0 else 1)
         return jax.value_and_grad(objective, has_aux=True)(params, batch)
 
     def step(state, batch):
@@ -185,7 +232,7 @@ def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1,
         else:
             micro = jax.tree.map(lambda x: x.reshape(rows // k, k, *x.shape[1:]).swapaxes(0, 1), batch)
             zero = (jax.tree.map(jnp.zeros_like, params),
-                    {n: jnp.zeros((), jnp.float32) for n in ("nll", "z", "tokens", "denominator", "correct", "all_logits")})
+                    {n: jnp.zeros((), jnp.float32) for n in ("nll", "z", "tokens", "denominator", "correct", "logit_share")})
             def accumulate(total, micro_batch):
                 (_, micro_sums), micro_grads = grads_of(params, micro_batch)
                 return jax.tree.map(jnp.add, total, (micro_grads, micro_sums)), None
@@ -201,6 +248,6 @@ def make_step(spec: StateSpec, z_loss: float = 0.0, accumulation_steps: int = 1,
         metrics = {"loss": loss, "z_loss": sums["z"] / denominator,
                    "accuracy": sums["correct"] / jnp.maximum(sums["tokens"], 1.0), "target_tokens": sums["tokens"],
                    "grad_norm": grad_norm, "learning_rate": spec.schedule(state["step"]), "finite": finite,
-                   "all_logits": sums["all_logits"] / k}   # share of micro-batches whose output layer ran everywhere
+                   "logit_share": sums["logit_share"] / k}   # the share of positions the output layer ran on
         return new, metrics
     return jax.jit(step, in_shardings=(spec.shardings, None), out_shardings=(spec.shardings, None), donate_argnums=0)
