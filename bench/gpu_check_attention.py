@@ -6,7 +6,7 @@ attention alone timed at the training shape. Run by bench/gpu_check.sh (see its 
 
 1. Equality, `tiny` preset in bf16 (grouped-query heads, head_dim 16) on packed rows of 64 tokens: the model's logits
    with `attention="cudnn"` against `"reference"` (both bf16), for causal packed rows (the causal hint: cuDNN's CAUSAL
-   mask type plus the mask as a bias), prefix-LM rows and rows with two branches (the bias alone), and KV-cache
+   mask type plus the mask as a bias, also on rows with two branches), prefix-LM rows (the bias alone), and KV-cache
    decoding (prefill, then one token at a time); gradients of a loss over every parameter on causal and prefix-LM
    rows. Each difference is printed beside the bf16 reference's own distance from the f32 reference, the size of
    bf16 noise: cuDNN is as good as the reference when its difference is of that size.

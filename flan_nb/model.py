@@ -19,7 +19,7 @@ from .packing import attention_mask
 # %% auto #0
 __all__ = ['REMAT_POLICIES', 'ATTENTION_IMPLEMENTATIONS', 'PRESETS', 'AXIS_NAMES', 'EXAMPLE_RULES', 'NEG_INF', 'TRACE_COUNTS',
            'ModelConfig', 'get_config', 'partition_spec', 'constrain', 'rms_norm', 'rope_frequencies', 'rope_tables',
-           'apply_rope', 'dense', 'attend', 'RMSNorm', 'Attention', 'MLP', 'Block', 'previous_tokens',
+           'apply_rope', 'dense', 'causal_blocks', 'attend', 'RMSNorm', 'Attention', 'MLP', 'Block', 'previous_tokens',
            'segment_positions', 'prefix_mask', 'init_cache', 'Transformer', 'logical_axes', 'logical_to_mesh',
            'count_params', 'relayout', 'batch_shards', 'generate', 'matmul_params', 'output_flops_per_token',
            'flops_per_token']
@@ -189,13 +189,18 @@ def dense(x: jax.Array, w: jax.Array, n_in: int = 1, out_dtype=None) -> jax.Arra
 # %% ../nbs/04_model.ipynb #304c575e
 NEG_INF = float(np.finfo(np.float32).min)
 
+def causal_blocks(length: int) -> int:
+    "Query blocks the reference attention cuts a causal row of `length` into: 4, else 2, of at least 64 rows each; else 1."
+    return next((n for n in (4, 2) if length % n == 0 and length // n >= 64), 1)
+
 def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, implementation: str = "reference",
            causal: bool = False) -> jax.Array:
     """Grouped-query attention of `q [b, t, heads, hd]` over `k, v [b, s, kv_heads, hd]` (query head `h` reads kv head
     `h // (heads / kv_heads)`) where the boolean `mask [b, t, s]` is True, scale `1/sqrt(hd)`; `[b, t, heads, hd]` in
     `q`'s dtype. `implementation` is a `ModelConfig.attention` value. `causal=True` promises that `mask` already hides
-    every key after its query (t == s): the reference ignores it, `jax.nn.dot_product_attention` adds its own causal
-    mask (cuDNN then skips the tiles above the diagonal)."""
+    every key after its query (t == s): the reference then cuts the queries into `causal_blocks` and skips the keys
+    after each block, `jax.nn.dot_product_attention` adds its own causal mask (cuDNN then skips the tiles above the
+    diagonal). A query that sees no key at all (padding) gets an average of values: which ones is unspecified."""
     if implementation not in ATTENTION_IMPLEMENTATIONS:
         raise ValueError(f"attention implementation must be one of {ATTENTION_IMPLEMENTATIONS}, got {implementation!r}")
     b, t, h, hd = q.shape
@@ -205,9 +210,15 @@ def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, implementa
         # batch axes first ([b, kv, g, t, hd], [b, kv, s, hd]): plain batched matmuls, no layout for XLA to guess
         qg = q.reshape(b, t, kvh, g, hd).transpose(0, 2, 3, 1, 4)
         kt, vt = k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3)
-        scores = jnp.einsum("bkgth,bksh->bkgts", qg, kt, preferred_element_type=jnp.float32) * (1.0 / math.sqrt(hd))
-        probs = jax.nn.softmax(jnp.where(mask[:, None, None], scores, NEG_INF), axis=-1).astype(q.dtype)
-        return jnp.einsum("bkgts,bksh->bkgth", probs, vt).transpose(0, 3, 1, 2, 4).reshape(b, t, h, hd)
+        n = causal_blocks(t) if causal and t == k.shape[1] else 1
+        outs = []
+        for i in range(n):   # query block i reads the keys up to its last query: the rest of its row is masked
+            rows, keys = slice(i * t // n, (i + 1) * t // n), slice(0, (i + 1) * t // n if n > 1 else k.shape[1])
+            scores = jnp.einsum("bkgth,bksh->bkgts", qg[:, :, :, rows], kt[:, :, keys],
+                                preferred_element_type=jnp.float32) * (1.0 / math.sqrt(hd))
+            probs = jax.nn.softmax(jnp.where(mask[:, None, None, rows, keys], scores, NEG_INF), axis=-1).astype(q.dtype)
+            outs.append(jnp.einsum("bkgts,bksh->bkgth", probs, vt[:, :, keys]))
+        return jnp.concatenate(outs, axis=3).transpose(0, 3, 1, 2, 4).reshape(b, t, h, hd)
     if implementation == "cudnn" and jax.default_backend() != "gpu":
         raise RuntimeError(f"attention 'cudnn' needs a CUDA GPU, but JAX's backend is {jax.default_backend()!r}: use 'xla' or 'reference'")
     return jax.nn.dot_product_attention(q, k, v, mask=jnp.asarray(mask, bool)[:, None], is_causal=causal,
@@ -385,7 +396,7 @@ class Transformer(nnx.Module):
             if logit_slots is not None: logit_slots = jnp.asarray(logit_slots) + p
         cos, sin = rope_tables(positions, rope_frequencies(cfg.head_dim, cfg.rope_theta, cfg.rope_scaling))
 
-        causal = cache is None and causal_attention is None and branch_ids is None  # the mask is within tril
+        causal = cache is None and causal_attention is None  # the mask is within tril (a branch sees its prompt and itself)
 
         def layer(x, block, kv):
             return block(x, cos, sin, mask, kv, index, causal)
