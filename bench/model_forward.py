@@ -7,6 +7,11 @@ token ids and batch, in one run.
 flan_nb's forward is timed as its own code calls the model (the evaluator's scorer, `generate`): `nnx.split` once,
 then a `jax.jit` of `nnx.merge(graphdef, state)(tokens)`. The same forward under `nnx.jit(lambda m, x: m(x))`, which
 walks the module graph in Python on every call, is printed as a second row.
+
+The matmul floor: each matmul of the forward (the projections, the attention scores and mixing per head, the output
+layer) timed alone at its own shape, best of `--reps`, in JAX and in torch, times how often the forward runs it. A
+forward at 100% of its side's floor does nothing but matmuls, each as fast as that library runs it in isolation; how
+close each side comes is printed, which bounds what a faster non-matmul part could still gain.
 """
 import argparse, importlib.util, os, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -27,6 +32,34 @@ def timed(fn, reps):
     t0 = time.perf_counter()
     for _ in range(reps): fn()
     return (time.perf_counter() - t0) / reps
+
+
+def matmul_shapes(cfg, batch, seq):
+    "`(count, batch dims, M, K, N, rhs transposed)` of every matmul in one forward over `batch x seq` tokens."
+    n, d, hd, h, kv = batch * seq, cfg.d_model, cfg.head_dim, cfg.n_heads, cfg.n_kv_heads
+    L = cfg.n_layers
+    return [(L, (), n, d, h * hd, False), (2 * L, (), n, d, kv * hd, False), (L, (), n, h * hd, d, False),
+            (2 * L, (), n, d, cfg.d_ff, False), (L, (), n, cfg.d_ff, d, False),
+            (L, (batch * h,), seq, hd, seq, False), (L, (batch * h,), seq, seq, hd, False),
+            (1, (), n, d, cfg.vocab_size, cfg.tie_embeddings)]
+
+
+def matmul_floor(shapes, reps):
+    "Seconds the matmuls of `shapes` take, each timed alone (best of `reps`), in JAX and in torch."
+    rng, out = np.random.default_rng(0), {"jax": 0.0, "torch": 0.0}
+    for count, bdims, m, k, n, nt in shapes:
+        a = rng.standard_normal((*bdims, m, k), dtype=np.float32)
+        b = rng.standard_normal((*bdims, n, k) if nt else (*bdims, k, n), dtype=np.float32)
+        ja, jb = jnp.asarray(a), jnp.asarray(b)
+        f = jax.jit(lambda x, y: x @ (jnp.swapaxes(y, -1, -2) if nt else y))
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        g = lambda: ta @ (tb.transpose(-1, -2) if nt else tb)
+        for side, call in (("jax", lambda: f(ja, jb).block_until_ready()), ("torch", g)):
+            call(); best = float("inf")
+            for _ in range(reps):
+                t0 = time.perf_counter(); call(); best = min(best, time.perf_counter() - t0)
+            out[side] += count * best
+    return out
 
 
 def main():
@@ -70,6 +103,11 @@ def main():
     print(f"{'transformers':14} {n_fwd / t_ref:14.0f} {n_dec / d_ref:13.1f}")
     print(f"ratio flan_nb / transformers: forward {t_ref / t_ours:.2f}x, decode {d_ref / d_ours:.2f}x "
           "(decode includes prefill of the prompts)")
+    floor = matmul_floor(matmul_shapes(ours.config, a.batch, a.seq), max(a.reps, 5))
+    print(f"matmul floor of the forward (each matmul alone at its shape): jax {floor['jax']:.3f} s, torch "
+          f"{floor['torch']:.3f} s; flan_nb's forward {t_ours:.3f} s is {floor['jax'] / t_ours:.0%} of its floor's speed, "
+          f"transformers' {t_ref:.3f} s {floor['torch'] / t_ref:.0%}; flan_nb at its jax floor would be "
+          f"{t_ref / floor['jax']:.2f}x transformers")
 
 
 if __name__ == "__main__":
