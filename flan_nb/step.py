@@ -89,7 +89,7 @@ def target_slots(weights: jax.Array, capacity: int) -> tuple[jax.Array, jax.Arra
     slots = jax.vmap(lambda r: jnp.nonzero(r, size=capacity, fill_value=0)[0])(real)
     return slots.astype(jnp.int32), jnp.arange(capacity)[None] < real.sum(axis=1, keepdims=True)
 
-# %% ../nbs/07b_step.ipynb #9bd65a26
+# %% ../nbs/07b_step.ipynb #6d6f8a83
 def output_sums(x: jax.Array, head: jax.Array, targets: jax.Array, weights: jax.Array, loss_weights: jax.Array,
                 capacity: int, z_loss: float = 0.0) -> tuple[dict, jax.Array, jax.Array]:
     """The output layer `head [embed, vocab]` on `capacity` positions of each group of `x [g, n, embed]` (those with a
@@ -117,7 +117,7 @@ def output_sums(x: jax.Array, head: jax.Array, targets: jax.Array, weights: jax.
     dhead = jnp.einsum("gcd,gcv->dv", xs, dlogits, preferred_element_type=jnp.float32).astype(head.dtype)
     return sums, dx, dhead
 
-# %% ../nbs/07b_step.ipynb #d660bc50
+# %% ../nbs/07b_step.ipynb #0cb0da7b
 @functools.partial(jax.custom_vjp, nondiff_argnums=(5, 6))
 def output_loss(x: jax.Array, head: jax.Array, targets: jax.Array, weights: jax.Array, loss_weights: jax.Array,
                 buckets: tuple[int, ...], z_loss: float = 0.0) -> tuple[jax.Array, dict]:
@@ -142,7 +142,7 @@ def _output_loss_bwd(buckets, z_loss, grads, cotangent):
 
 output_loss.defvjp(_output_loss_fwd, _output_loss_bwd)
 
-# %% ../nbs/07b_step.ipynb #0effc244
+# %% ../nbs/07b_step.ipynb #6974264d
 def loss_sums(model: Transformer, batch: Mapping[str, jax.Array], z_loss: float = 0.0,
               normalization: str = "tokens", logit_fraction: float = 1.0, groups: int = 1) -> tuple[jax.Array, dict]:
     """Summed (not averaged) training objective over the target tokens of `batch`, and the sums the metrics need;
