@@ -19,7 +19,7 @@ from .config import load_config, model_config
 from .inputs import decoder_rows
 from .step import make_step, optimizer, state_spec
 from .checkpointing import load_init
-from .model import ModelConfig, Transformer, partition_spec
+from .model import ModelConfig, Transformer, causal_blocks, partition_spec
 
 # %% auto #0
 __all__ = ['TERMS', 'plan_model', 'plan_mesh', 'activation_sizes', 'layer_bytes', 'device_memory', 'budget', 'MemoryPlan', 'plan',
@@ -49,14 +49,17 @@ def _local(names: Sequence[str | None], shape: Sequence[int], rules, sizes: Mapp
     spec = partition_spec(names, rules, tuple(shape), dict(sizes))
     return math.prod(shape) / math.prod(sizes[a] for e in spec for a in _axes(e))
 
-def activation_sizes(mc: ModelConfig, rows: int, length: int, rules, sizes: Mapping[str, int]) -> dict[str, float]:
-    "Elements per device of each activation shape for a micro-batch of `rows` rows (all devices) of `length` tokens."
+def activation_sizes(mc: ModelConfig, rows: int, length: int, rules, sizes: Mapping[str, int],
+                     causal: bool = False) -> dict[str, float]:
+    """Elements per device of each activation shape for a micro-batch of `rows` rows (all devices) of `length` tokens;
+    `causal` (decoder rows): the reference attention's matrices cover `(n + 1) / 2n` of `t x t` (`n = causal_blocks(t)`)."""
     b, t, h = rows, length, mc.n_heads
+    n = causal_blocks(t) if causal and mc.attention == "reference" else 1
     return {"btd": _local(("batch", "length", "embed"), (b, t, mc.d_model), rules, sizes),
             "btf": _local(("batch", "length", "mlp"), (b, t, mc.d_ff), rules, sizes),
             "bthd": _local(("batch", "length", "heads", "head_dim"), (b, t, h, mc.head_dim), rules, sizes),
             "btkv": _local(("batch", "length", "kv_heads", "head_dim"), (b, t, mc.n_kv_heads, mc.head_dim), rules, sizes),
-            "bhtt": _local(("batch", "heads", "length", None), (b, h, t, t), rules, sizes),
+            "bhtt": _local(("batch", "heads", "length", None), (b, h, t, t), rules, sizes) * (n + 1) / (2 * n),
             "bht": _local(("batch", "heads", "length"), (b, h, t), rules, sizes),
             "btt": _local(("batch", "length", None), (b, t, t), rules, sizes),
             "btv": _local(("batch", "length", "vocab"), (b, t, mc.vocab_size), rules, sizes)}
@@ -161,7 +164,7 @@ def plan(cfg: ml_collections.ConfigDict, model: ModelConfig | None = None, n_dev
     opt = jax.eval_shape(tx.init, params)
     P, O = _bytes(params, psh), _bytes(opt, part.opt_state_shardings(opt, params, psh, mesh))
 
-    n = activation_sizes(mc, rows // k, length, rules, sizes)
+    n = activation_sizes(mc, rows // k, length, rules, sizes, causal=cfg.data.kind != "prefix_lm")
     kept, c = layer_bytes(mc, n), mc.compute_dtype.itemsize
     features = len(decoder_rows(1, 1)) + (cfg.data.kind == "prefix_lm")
     used = _unsplit(psh, mesh, set(_axes(partition_spec(("batch",), rules, (rows,), sizes)[0])))
