@@ -46,9 +46,9 @@ def default_config() -> ml_collections.ConfigDict:
                                              memory_gb=0.0,      # per-device budget of the memory plan (07d_memory) checked
                                                                  # at start; 0: the device's own limit (none on a CPU); < 0: off
                                              loss_normalization="tokens",  # or "examples": each example counts once
-                                             logit_fraction=0.125))  # output layer at the targets, in the smallest of
-                                                                     # this share, twice it, ..., all positions that
-                                                                     # holds them (07b_step); 1.0: every position
+                                             logit_fraction=0.25))  # output layer at the targets, in the smallest of
+                                                                    # this share, twice it, ..., all positions that
+                                                                    # holds them (07b_step); 1.0: every position
     c.checkpoint = ml_collections.ConfigDict(dict(every=100, keep=3, use_async=True, resume=True))
     c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1, tensor=1, num_devices=0))  # num_devices 0 = all
     c.mesh.rules = ml_collections.ConfigDict()  # overrides of partitioning.DEFAULT_RULES, e.g. {"embed": None}

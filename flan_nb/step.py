@@ -91,13 +91,13 @@ def target_slots(weights: jax.Array, capacity: int) -> tuple[jax.Array, jax.Arra
 
 # %% ../nbs/07b_step.ipynb #6d6f8a83
 def output_sums(x: jax.Array, head: jax.Array, targets: jax.Array, weights: jax.Array, loss_weights: jax.Array,
-                capacity: int, z_loss: float = 0.0) -> tuple[dict, jax.Array, jax.Array]:
-    """The output layer `head [embed, vocab]` on `capacity` positions of each group of `x [g, n, embed]` (those with a
-    nonzero weight, `target_slots`; all `n` when `capacity == n`): `(sums, dx, dhead)`, the sums of `loss_sums` over
-    those positions and the gradients of `nll + z_loss * z` with respect to `x` and `head`, computed on the way."""
+                slots: jax.Array | None = None, z_loss: float = 0.0) -> tuple[dict, jax.Array, jax.Array]:
+    """The output layer `head [embed, vocab]` on the positions `slots [g, capacity]` of each group of `x [g, n, embed]`
+    (from `target_slots`: those with a nonzero weight; every position when `slots` is None): `(sums, dx, dhead)`, the
+    sums of `loss_sums` over those positions and the gradients of `nll + z_loss * z` with respect to `x` and `head`."""
     g, n, _ = x.shape
-    if capacity == n: slots, real = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32), (g, n)), jnp.ones((g, n), bool)
-    else: slots, real = target_slots(weights, capacity)
+    if slots is None: slots, real = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int32), (g, n)), jnp.ones((g, n), bool)
+    else: real = jnp.arange(slots.shape[1])[None] < (weights != 0).sum(axis=1, keepdims=True)
     at = lambda a: jnp.where(real, jnp.take_along_axis(a, slots, axis=1), 0)
     xs, y, w, lw = jnp.take_along_axis(x, slots[..., None], axis=1), at(targets), at(weights), at(loss_weights)
     logits = dense(xs, head, out_dtype=jnp.float32)
@@ -113,7 +113,7 @@ def output_sums(x: jax.Array, head: jax.Array, targets: jax.Array, weights: jax.
     scale = (1 + 2 * z_loss * logz) / total
     dlogits = (lw[..., None] * (e * scale[..., None] - (jnp.arange(logits.shape[-1]) == y[..., None]))).astype(x.dtype)
     dxs = jnp.where(real[..., None], dense(dlogits, head.T), 0)
-    dx = dxs if capacity == n else jnp.zeros_like(x).at[jnp.arange(g)[:, None], slots].add(dxs)
+    dx = dxs if slots.shape[1] == n else jnp.zeros_like(x).at[jnp.arange(g)[:, None], slots].add(dxs)
     dhead = jnp.einsum("gcd,gcv->dv", xs, dlogits, preferred_element_type=jnp.float32).astype(head.dtype)
     return sums, dx, dhead
 
@@ -131,8 +131,10 @@ def _output_loss_fwd(x, head, targets, weights, loss_weights, buckets, z_loss):
     if buckets[-1] != x.shape[1]: raise ValueError(f"output_loss: the last bucket must be all {x.shape[1]} positions, got {buckets}")
     need = (weights != 0).sum(axis=1).max()
     pick = sum(((need > c).astype(jnp.int32) for c in buckets[:-1]), jnp.int32(0))
-    branches = [functools.partial(output_sums, capacity=c, z_loss=z_loss) for c in buckets]
-    sums, dx, dhead = jax.lax.switch(pick, branches, x, head, targets, weights, loss_weights)
+    slots = target_slots(weights, buckets[-2])[0] if len(buckets) > 1 else None   # once; each bucket takes its first c
+    def branch(c):
+        return lambda *a: output_sums(*a[:5], None if c == x.shape[1] else a[5][:, :c], z_loss)
+    sums, dx, dhead = jax.lax.switch(pick, [branch(c) for c in buckets], x, head, targets, weights, loss_weights, slots)
     sums["logit_share"] = jnp.asarray(buckets, jnp.float32)[pick] / x.shape[1]
     return (sums["nll"] + z_loss * sums["z"], sums), (dx, dhead)
 
