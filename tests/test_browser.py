@@ -6,8 +6,9 @@ or a screenful of TensorFlow's start-up log on stderr all pass it. Here JupyterL
 "Run All Cells" is executed through JupyterLab's own command, and what the page then shows is checked: no error output,
 nothing on stderr (and no TensorFlow C++ log on the kernel's own stderr), every figure a decoded image, and the
 `show_examples` and `show_mixtures` menus change the text they show when another entry is chosen. JupyterLab runs
-without the settings the test harness adds (TF_CPP_MIN_LOG_LEVEL, MPLBACKEND, ...), as a user's would. Every wait is
-on JupyterLab's state (the server's status, the command's promise, the kernel, the DOM), never a fixed sleep.
+without the settings the test harness adds (TF_CPP_MIN_LOG_LEVEL, MPLBACKEND, ...), as a user's would, except its
+compile settings (tests/conftest.py: how fast XLA builds a program, not what it computes). Every wait is on
+JupyterLab's state (the server's status, the command's promise, the kernel, the DOM), never a fixed sleep.
 Screenshots of each notebook's first screen, of every figure cell and of each menu before and after the click go to
 `browser_screenshots/` (or `$FLAN_NB_SCREENSHOTS`).
 
@@ -16,6 +17,7 @@ browser download of its own."""
 import json, os, re, secrets, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
+from conftest import compile_env
 from flan_nb.catalog import get_collection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +54,7 @@ def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "nbs", work / "nbs", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_*.ipynb"))
     env = {k: v for k, v in os.environ.items() if k not in NOT_A_USERS}
+    env.update(compile_env())                                         # how fast XLA compiles, not what a notebook shows
     for d in ("JUPYTER_CONFIG_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR"):
         env[d] = str(work / d.lower())                                 # no settings of the machine's user
     news = work / "jupyterlab_settings_dir" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"

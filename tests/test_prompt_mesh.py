@@ -2,6 +2,7 @@
 subprocess with four CPU devices trains the same prompt without a mesh and on a 2 (data) x 2 (tensor) mesh, from the
 same start on the same batches, and compares (issue 22 §2)."""
 import json, os, subprocess, sys, textwrap
+from conftest import xla_flags
 
 DRIVER = textwrap.dedent("""
     import json
@@ -37,7 +38,7 @@ DRIVER = textwrap.dedent("""
 
 def test_prompt_training_on_a_mesh():
     env = {**os.environ, "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+           "XLA_FLAGS": xla_flags("--xla_force_host_platform_device_count=4")}
     r = subprocess.run([sys.executable, "-c", DRIVER], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-4000:]
     out = json.loads(next(l for l in r.stdout.splitlines() if l.startswith("RESULT "))[len("RESULT "):])

@@ -7,6 +7,7 @@ reads a FLAN-mini mixture through the Grain pipeline instead, to check that ever
 import json, os, shutil, signal, socket, subprocess, sys, textwrap, time
 from pathlib import Path
 import pytest
+from conftest import xla_flags
 
 DRIVER = textwrap.dedent("""
     import json, os, sys
@@ -32,7 +33,7 @@ DRIVER = textwrap.dedent("""
 
 def env(devices: int = 1) -> dict:
     return {**os.environ, "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1",
-            "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
+            "XLA_FLAGS": xla_flags(f"--xla_force_host_platform_device_count={devices}")}
 
 def run(settings: dict, devices: int = 1, kill_at: int | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", DRIVER, json.dumps({"set": settings, "kill_at": kill_at})],

@@ -2,6 +2,7 @@
 image `bench/` checks on has JAX alone): they are imported only where data is read. Each check runs in a fresh
 Python in which importing any of them fails, as it would there."""
 import json, os, subprocess, sys, textwrap
+from conftest import xla_flags
 
 BLOCKED = ("tensorflow", "seqio", "tensorflow_datasets", "tensorflow_text")
 # Importing a blocked package fails; looking one up without importing it (`importlib.util.find_spec`, as etils does
@@ -18,7 +19,7 @@ PRELUDE = textwrap.dedent(f"""
 """)
 
 def fresh(code: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": xla_flags("--xla_force_host_platform_device_count=2")}
     return subprocess.run([sys.executable, "-c", PRELUDE + textwrap.dedent(code)], env=env, capture_output=True,
                           text=True, timeout=300)
 
