@@ -132,8 +132,10 @@ def _output_loss_fwd(x, head, targets, weights, loss_weights, buckets, z_loss):
     need = (weights != 0).sum(axis=1).max()
     pick = sum(((need > c).astype(jnp.int32) for c in buckets[:-1]), jnp.int32(0))
     slots = target_slots(weights, buckets[-2])[0] if len(buckets) > 1 else None   # once; each bucket takes its first c
-    def branch(c):
-        return lambda *a: output_sums(*a[:5], None if c == x.shape[1] else a[5][:, :c], z_loss)
+    def branch(c):   # the bucket of c positions: the first c slots, or every position
+        def run(x, head, targets, weights, loss_weights, slots):
+            return output_sums(x, head, targets, weights, loss_weights, None if c == x.shape[1] else slots[:, :c], z_loss)
+        return run
     sums, dx, dhead = jax.lax.switch(pick, [branch(c) for c in buckets], x, head, targets, weights, loss_weights, slots)
     sums["logit_share"] = jnp.asarray(buckets, jnp.float32)[pick] / x.shape[1]
     return (sums["nll"] + z_loss * sums["z"], sums), (dx, dhead)

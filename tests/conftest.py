@@ -10,13 +10,14 @@ import pytest
 # FLAN_NB_TEST_COMPILE=default turns both off.
 TEST_XLA_FLAGS = "--xla_backend_optimization_level=0"
 _CACHE_OWNER = "FLAN_NB_TEST_CACHE_OWNER"
+DEFAULT_COMPILE = os.environ.get("FLAN_NB_TEST_COMPILE") == "default"
 
 def xla_flags(*more: str) -> str:
     "XLA_FLAGS for a process a test starts: the run's flags (the test settings above included) and `more`."
     return " ".join([os.environ.get("XLA_FLAGS", ""), *more]).strip()
 
 def pytest_configure(config):
-    if os.environ.get("FLAN_NB_TEST_COMPILE") == "default": return
+    if DEFAULT_COMPILE: return
     if TEST_XLA_FLAGS not in os.environ.get("XLA_FLAGS", "").split():
         os.environ["XLA_FLAGS"] = xla_flags(TEST_XLA_FLAGS)
     if "JAX_COMPILATION_CACHE_DIR" not in os.environ:        # xdist's workers inherit the controller's directory
@@ -26,7 +27,7 @@ def pytest_configure(config):
 
 def compile_env() -> dict:
     "The settings above alone, for a process that otherwise gets none of the harness's (the browser test's JupyterLab)."
-    if os.environ.get("FLAN_NB_TEST_COMPILE") == "default": return {}
+    if DEFAULT_COMPILE: return {}
     keys = ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS")
     return {"XLA_FLAGS": TEST_XLA_FLAGS, **{k: os.environ[k] for k in keys if k in os.environ}}
 
@@ -35,7 +36,7 @@ def pytest_unconfigure(config):
         shutil.rmtree(os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
 
 def pytest_report_header(config):
-    if os.environ.get("FLAN_NB_TEST_COMPILE") == "default":
+    if DEFAULT_COMPILE:
         return "XLA: default compile settings (FLAN_NB_TEST_COMPILE=default)"
     return (f"XLA: tests compile with {TEST_XLA_FLAGS} and share the compilation cache "
             f"{os.environ.get('JAX_COMPILATION_CACHE_DIR')} (FLAN_NB_TEST_COMPILE=default turns both off)")

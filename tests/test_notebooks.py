@@ -13,6 +13,7 @@ NBS = sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith(
 # output fails the test: running them here as well only ran them twice (09_demo and 11_experiments: about 320 s).
 sys.path.insert(0, str(Path(__file__).parent))
 from test_browser import NOTEBOOKS as IN_BROWSER
+from conftest import DEFAULT_COMPILE, TEST_XLA_FLAGS, compile_env
 RUN_HERE = [p for p in NBS if p.stem not in IN_BROWSER]
 
 # What `nbdev_test` does for one notebook: skip the flags in settings.ini's tst_flags unless forced.
@@ -45,10 +46,35 @@ def test_no_backend_switch():
            if c["cell_type"] == "code" and switch.search("".join(c["source"]))]
     assert not bad, f"matplotlib backend switched in {bad}: return the Figure and let IPython display it"
 
+def runner_env() -> dict:
+    "The environment a notebook runs in: this run's (tests/conftest.py's compile settings included) and the runner's."
+    return {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+
+PROBE = """
+import json, os, secrets, jax, jax.numpy as jnp
+d = jax.config.jax_compilation_cache_dir
+before = set(os.listdir(d))
+jax.jit(lambda x: jnp.sin(x) * secrets.randbits(20))(jnp.ones(7)).block_until_ready()   # a program no one built yet
+print(json.dumps({"flags": os.environ.get("XLA_FLAGS", ""), "dir": d, "new": len(set(os.listdir(d)) - before)}))
+"""
+
+def test_compile_settings_reach_the_notebooks():
+    """tests/conftest.py's compile settings reach a notebook's process: XLA_FLAGS holds the optimisation level, and a
+    program it compiles, however small, is written to the run's cache; the browser's kernels get the same settings."""
+    if DEFAULT_COMPILE:
+        pytest.skip("FLAN_NB_TEST_COMPILE=default: the suite runs at XLA's default compile settings")
+    r = subprocess.run([sys.executable, "-c", PROBE], env=runner_env(), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads(r.stdout.splitlines()[-1])
+    assert TEST_XLA_FLAGS in out["flags"].split(), out
+    assert out["dir"] == os.environ["JAX_COMPILATION_CACHE_DIR"] and out["new"] >= 1, out
+    assert compile_env() == {"XLA_FLAGS": TEST_XLA_FLAGS, "JAX_COMPILATION_CACHE_DIR": out["dir"],
+                             "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
+
 @pytest.mark.parametrize("nb", RUN_HERE, ids=[p.stem for p in RUN_HERE])
 def test_notebook(nb, request):
     flags, timeout = request.config.getoption("--flags"), request.config.getoption("--nb-timeout")
-    env = {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+    env = runner_env()
     try:
         r = subprocess.run([sys.executable, "-c", RUNNER, str(nb), flags], cwd=nb.parent, env=env,
                            capture_output=True, text=True, timeout=timeout)
