@@ -19,6 +19,8 @@ What is timed, per side, as the median of `--reps` runs after an untimed warm-up
            power-of-two length, `rows` rows per jitted call. The warm-up is the same call, which compiles it.
   lm-eval: `HFLM.loglikelihood(instances)` at `--batch-size` (its defaults otherwise: sequences sorted by length,
            right-padded per batch, and the one-token-continuation logits cache). Its warm-up is one batch.
+The 'layout:' line bounds what packing could still gain: the rows any packing needs at least (`least_rows` of the
+scorer's layout), and the ratio at this run's time per slot if flan_nb fed only its real tokens, with no padding.
 flan_nb's token ids are built before the timing; lm-eval tokenizes inside `loglikelihood` (cheap next to its
 forward passes, and part of what a user of lm-eval pays).
 
@@ -93,6 +95,13 @@ def main():
     print(f"flan_nb: {len(parts)} requests ({ours_tokens} tokens) packed into {lay['rows']} rows of {lay['row_length']} "
           f"({slots} slots with padding, {lay['fill']:.0%} of the rows used), {a.rows} rows per call; lm-eval: {n_opt} "
           f"options as {len(lm_inputs)} sequences ({lm_tokens} tokens), batch {a.batch_size}")
+    # What the layout leaves to gain: `least_rows`, a lower bound on the rows any packing of these parts needs, and the
+    # ratio flan_nb would reach at this run's time per slot if it fed its real tokens alone, with no padding at all (a
+    # ceiling for any better packing or batching at this slot rate).
+    per_slot = t_ours / slots
+    print(f"layout: {lay['rows']} rows used, at least {lay['least_rows']} needed by any packing; at {per_slot * 1e3:.3f} ms a "
+          f"slot, the {ours_tokens} real tokens alone would take {ours_tokens * per_slot:.2f} s, a ceiling of "
+          f"{t_ref / (ours_tokens * per_slot):.2f}x lm-eval")
     print(f"{'':14} {'examples/s':>11} {'options/s':>10} {'tokens/s':>9} {'s per run':>10} {'warm-up s':>10}")
     print(f"{'flan_nb (jax)':14} {len(reqs) / t_ours:11.2f} {n_opt / t_ours:10.2f} {ours_tokens / t_ours:9.0f} "
           f"{t_ours:10.2f} {c_ours:10.2f}")

@@ -25,10 +25,10 @@ from . import mini  # noqa: F401  registers FLAN-mini: results and `collection='
 
 # %% auto #0
 __all__ = ['TRACE_COUNTS', 'SCORING_RULES', 'READ_CACHE_SIZE', 'MOCK_EXAMPLES', 'ScoreRequest', 'part_length', 'pack_row',
-           'pack_request', 'pack_rows', 'split_options', 'Scores', 'placed', 'bucket_length', 'score_requests',
-           'score_slow', 'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read', 'dropped_in_read',
-           'score_task', 'rank_classification', 'template_accuracy', 'check_options_style', 'task_metrics',
-           'generate_predictions', 'evaluate_template', 'EvalResults', 'check_eval_data', 'evaluate',
+           'pack_request', 'pack_rows', 'least_rows', 'split_options', 'Scores', 'placed', 'bucket_length',
+           'score_requests', 'score_slow', 'predict', 'requests_from_rows', 'read_cached', 'wrapped_in_read',
+           'dropped_in_read', 'score_task', 'rank_classification', 'template_accuracy', 'check_options_style',
+           'task_metrics', 'generate_predictions', 'evaluate_template', 'EvalResults', 'check_eval_data', 'evaluate',
            'trained_datasets', 'evaluate_heldout']
 
 # %% ../nbs/08_evaluation.ipynb #266320be
@@ -106,6 +106,16 @@ def pack_rows(items: Sequence[tuple[int, Sequence[int]]], requests: Sequence[Sco
         else: rows.append([items[k]]); free.append(length - n)
     return rows
 
+def least_rows(sizes: Sequence[int], length: int) -> int:
+    """A lower bound on the rows of `length` slots that any packing of parts of `sizes` (each at most `length`) needs:
+    the slots over the row length, or more where parts longer than half a row each need a row of their own, beside
+    which fit at most `free slots // shortest other part` others, while any other row holds at most `length // shortest`."""
+    big, small = [n for n in sizes if 2 * n > length], [n for n in sizes if 2 * n <= length]
+    if not small: return len(big)
+    shortest = min(small)
+    left = max(0, len(small) - sum((length - n) // shortest for n in big))   # the short parts no long part's row can take
+    return max(-(-sum(sizes) // length), len(big) + -(-left // (length // shortest)))
+
 def split_options(req: ScoreRequest, max_len: int) -> list[list[int]]:
     """Option indices grouped so that the whole prompt and each group fit in `max_len` (one group when they all fit);
     an option that does not fit with the whole prompt gets a row of its own (and its prompt is then cut)."""
@@ -135,7 +145,7 @@ class Scores:
     loglik: list[np.ndarray]
     n_tokens: list[np.ndarray]
     truncated: list[int]
-    layout: dict              # row length, number of rows and the fraction of their slots in use
+    layout: dict              # row length, rows used, the fraction of their slots in use, and `least_rows` any packing needs
     greedy: list[np.ndarray] | None = None   # per option: every token is the model's top token (lm-eval's is_greedy)
 
 # %% ../nbs/08_evaluation.ipynb #ec70e899
@@ -171,7 +181,7 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     ll_flat, n_flat = np.zeros(int(counts.sum())), np.zeros(int(counts.sum()), np.int64)
     miss_flat = np.zeros(int(counts.sum()), np.int64)       # option tokens that are not the model's top token
-    if not items: return Scores([], [], [], {"row_length": 0, "rows": 0, "fill": 0.0}, [])
+    if not items: return Scores([], [], [], {"row_length": 0, "rows": 0, "fill": 0.0, "least_rows": 0}, [])
     longest = max(part_length(requests[i], w) for i, w in items)
     length = bucket_length(max(longest, min(row_len, max_len)), min_len, max_len)
     grouped = pack_rows(items, requests, length)
@@ -195,9 +205,10 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
         v = b["valid"]
         flat = offsets[b["request"][v]] + b["option"][v]       # (request, option) -> one index over all options
         np.add.at(ll_flat, flat, lp[v]); np.add.at(n_flat, flat, 1); np.add.at(miss_flat, flat, ~top[v])
-    used = sum(part_length(requests[i], w) for i, w in items)
+    sizes = [min(part_length(requests[i], w), length) for i, w in items]
     loglik, n_tok = np.split(ll_flat, offsets[1:]), np.split(n_flat, offsets[1:])
-    return Scores(loglik, n_tok, sorted(truncated), {"row_length": length, "rows": len(grouped), "fill": used / (len(grouped) * length)},
+    return Scores(loglik, n_tok, sorted(truncated), {"row_length": length, "rows": len(grouped), "fill": sum(sizes) / (len(grouped) * length),
+                                                     "least_rows": least_rows(sizes, length)},
                   np.split(miss_flat == 0, offsets[1:]))
 
 # %% ../nbs/08_evaluation.ipynb #6f132a66
