@@ -17,26 +17,22 @@ from flan_nb import partitioning as part
 from flan_nb.config import default_config
 from flan_nb.inputs import synthetic_batches
 from flan_nb.model import get_config
-from flan_nb.step import create_state, make_step, optimizer, state_spec
+from flan_nb.step import create_state, make_step
+from timing import bench_spec
 
 
 def main():
     variants = [json.loads(a) for a in sys.argv[1:]] or [{}]
     preset, rows, rounds = os.environ.get("PRESET", "mini"), int(os.environ.get("ROWS", 4)), int(os.environ.get("ROUNDS", 12))
-    opt = default_config().optimizer
-    opt.update(name="adamw", learning_rate=1e-4, weight_decay=0.0, grad_clip=0.0, schedule="constant", warmup_steps=0)
-    tx, sched = optimizer(opt, 100)
-    mesh = part.make_mesh(1, 1, 1, devices=jax.devices()[:1])
-    rules = part.check_rules(part.DEFAULT_RULES, mesh)
     runs = []
     for v in variants:
         v = dict(v); frac = v.pop("logit_fraction", default_config().train.logit_fraction)
         mcfg = get_config(preset, max_seq_len=max(256, get_config(preset).max_seq_len), **v)
-        spec, init = state_spec(mcfg, tx, sched, mesh, rules, seed=0)
+        spec, init = bench_spec(mcfg)
         fn = make_step(spec, logit_fraction=frac)
         with jax.set_mesh(spec.mesh), nnx.logical_axis_rules(spec.rules):
             state = create_state(spec, init)
-            batch = part.global_batch(next(synthetic_batches(mcfg.vocab_size, rows, 192, 64, seed=0)), part.batch_sharding(mesh, rules))
+            batch = part.global_batch(next(synthetic_batches(mcfg.vocab_size, rows, 192, 64, seed=0)), part.batch_sharding(spec.mesh, spec.rules))
             for _ in range(2): state, m = fn(state, batch); jax.block_until_ready(m)   # compiles
         runs.append({"name": json.dumps({**v, "logit_fraction": frac}), "spec": spec, "fn": fn, "state": state,
                      "batch": batch, "times": []})

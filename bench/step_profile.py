@@ -15,7 +15,8 @@ from flan_nb import partitioning as part
 from flan_nb.config import default_config
 from flan_nb.inputs import synthetic_batches
 from flan_nb.model import get_config
-from flan_nb.step import create_state, make_step, optimizer, state_spec
+from flan_nb.step import create_state, make_step
+from timing import bench_spec
 
 _RUNTIME = ("Thunk", "$", "Slinky", "Pjit", "end:", "Threadpool", "Common", "Parse", "Handle", "Allocate", "Python",
             "cond.", "while.")  # runtime events, and control flow whose inner ops are counted themselves
@@ -30,17 +31,12 @@ def main():
     p.add_argument("--top", type=int, default=25)
     a = p.parse_args()
     mcfg = get_config(a.preset, max_seq_len=max(256, get_config(a.preset).max_seq_len))
-    opt = default_config().optimizer
-    opt.update(name="adamw", learning_rate=1e-4, weight_decay=0.0, grad_clip=0.0, schedule="constant", warmup_steps=0)
-    tx, sched = optimizer(opt, 100)
-    mesh = part.make_mesh(1, 1, 1, devices=jax.devices()[:1])
-    rules = part.check_rules(part.DEFAULT_RULES, mesh)
-    spec, init = state_spec(mcfg, tx, sched, mesh, rules, seed=0)
+    spec, init = bench_spec(mcfg)
     fn = make_step(spec, logit_fraction=a.logit_fraction)
     trace_dir = tempfile.mkdtemp(prefix="step_profile_")
     with jax.set_mesh(spec.mesh), nnx.logical_axis_rules(spec.rules):
         state = create_state(spec, init)
-        batch = part.global_batch(next(synthetic_batches(mcfg.vocab_size, a.rows, 192, 64, seed=0)), part.batch_sharding(mesh, rules))
+        batch = part.global_batch(next(synthetic_batches(mcfg.vocab_size, a.rows, 192, 64, seed=0)), part.batch_sharding(spec.mesh, spec.rules))
         hlo = fn.lower(state, batch).compile().as_text()
         for _ in range(3): state, m = fn(state, batch); jax.block_until_ready(m)
         t0 = time.perf_counter()

@@ -44,7 +44,8 @@ from transformers import LlamaConfig, LlamaForCausalLM
 from flan_nb import partitioning as part
 from flan_nb.config import default_config
 from flan_nb.inputs import synthetic_batches
-from flan_nb.step import create_state, make_step, optimizer, state_spec
+from flan_nb.step import create_state, make_step
+from timing import bench_spec
 from flan_nb.trainer import measure_matmul_peak, peak_flops
 from flan_nb.model import flops_per_token, get_config, output_flops_per_token
 
@@ -59,17 +60,12 @@ def timed_steps(step, n_warmup, n_timed):
 
 def run_flan_nb(mcfg, batch, args):
     "flan_nb's trainer step: sharded state on a one-device mesh, AdamW like torch's (no clipping, no decay)."
-    opt = default_config().optimizer
-    opt.update(name="adamw", learning_rate=args.lr, weight_decay=0.0, grad_clip=0.0, schedule="constant", warmup_steps=0)
-    tx, sched = optimizer(opt, args.warmup + args.steps)
-    mesh = part.make_mesh(1, 1, 1, devices=jax.devices()[:1])
-    rules = part.check_rules(part.DEFAULT_RULES, mesh)
-    spec, init = state_spec(mcfg, tx, sched, mesh, rules, seed=0)
+    spec, init = bench_spec(mcfg, args.warmup + args.steps, args.lr)
     n_params = sum(math.prod(x.shape) for x in jax.tree.leaves(spec.abstract["params"]))
     step_fn = make_step(spec, z_loss=0.0, accumulation_steps=1, logit_fraction=args.logit_fraction)
     with jax.set_mesh(spec.mesh), nnx.logical_axis_rules(spec.rules):
         box = {"state": create_state(spec, init)}
-        gbatch = part.global_batch(batch, part.batch_sharding(mesh, rules))  # on the device once, outside the timing
+        gbatch = part.global_batch(batch, part.batch_sharding(spec.mesh, spec.rules))  # on the device once, outside the timing
         def step():
             box["state"], m = step_fn(box["state"], gbatch)      # the state is donated: keep only the new one
             return jax.device_get(m)                              # waits for the step (metrics depend on all of it)

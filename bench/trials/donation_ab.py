@@ -14,22 +14,19 @@ from flan_nb import partitioning as part
 from flan_nb.config import default_config
 from flan_nb.inputs import synthetic_batches
 from flan_nb.model import get_config
-from flan_nb.step import create_state, make_step, optimizer, state_spec
+from flan_nb.step import create_state, make_step
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # bench/
+from timing import bench_spec
 
 variant = sys.argv[1] if len(sys.argv) > 1 else "donate"
 if variant not in ("donate", "keep"): raise SystemExit("usage: donation_ab.py donate|keep")
 mcfg = get_config("mini")
-opt = default_config().optimizer
-opt.update(name="adamw", learning_rate=1e-4, weight_decay=0.0, grad_clip=0.0, schedule="constant", warmup_steps=0)
-tx, sched = optimizer(opt, 100)
-mesh = part.make_mesh(1, 1, 1, devices=jax.devices()[:1])
-rules = part.check_rules(part.DEFAULT_RULES, mesh)
-spec, init = state_spec(mcfg, tx, sched, mesh, rules, seed=0)
-fn = make_step(spec)
+spec, init = bench_spec(mcfg)
+fn = make_step(spec, logit_fraction=default_config().train.logit_fraction)   # the trainer's default, as the benchmarks
 if variant == "keep": fn = jax.jit(fn.__wrapped__, in_shardings=(spec.shardings, None), out_shardings=(spec.shardings, None))
 with jax.set_mesh(spec.mesh), nnx.logical_axis_rules(spec.rules):
     state = create_state(spec, init)
-    batch = part.global_batch(next(synthetic_batches(mcfg.vocab_size, 4, 192, 64, seed=0)), part.batch_sharding(mesh, rules))
+    batch = part.global_batch(next(synthetic_batches(mcfg.vocab_size, 4, 192, 64, seed=0)), part.batch_sharding(spec.mesh, spec.rules))
     copies = re.findall(r"= \S+ copy\(%state__(params|opt_state)", fn.lower(state, batch).compile().as_text())
     for _ in range(3): state, m = fn(state, batch); jax.block_until_ready(m)
     ts = []
