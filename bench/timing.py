@@ -1,4 +1,5 @@
-"""The timing loop the benchmarks share: the median of several calls, and the last result."""
+"""What the benchmarks share: the timing loop (the median of several calls, and the last result), and the train
+step's spec with the benchmarks' optimizer."""
 import statistics, time
 
 
