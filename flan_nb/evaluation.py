@@ -182,8 +182,8 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
     ll_flat, n_flat = np.zeros(int(counts.sum())), np.zeros(int(counts.sum()), np.int64)
     miss_flat = np.zeros(int(counts.sum()), np.int64)       # option tokens that are not the model's top token
     if not items: return Scores([], [], [], {"row_length": 0, "rows": 0, "fill": 0.0, "least_rows": 0}, [])
-    longest = max(part_length(requests[i], w) for i, w in items)
-    length = bucket_length(max(longest, min(row_len, max_len)), min_len, max_len)
+    needs = [part_length(requests[i], w) for i, w in items]   # slots per part, before any cut
+    length = bucket_length(max(max(needs), min(row_len, max_len)), min_len, max_len)
     grouped = pack_rows(items, requests, length)
     truncated = set()
     for s in range(0, len(grouped), rows):
@@ -205,7 +205,7 @@ def score_requests(model: Transformer, requests: Sequence[ScoreRequest], rows: i
         v = b["valid"]
         flat = offsets[b["request"][v]] + b["option"][v]       # (request, option) -> one index over all options
         np.add.at(ll_flat, flat, lp[v]); np.add.at(n_flat, flat, 1); np.add.at(miss_flat, flat, ~top[v])
-    sizes = [min(part_length(requests[i], w), length) for i, w in items]
+    sizes = [min(n, length) for n in needs]
     loglik, n_tok = np.split(ll_flat, offsets[1:]), np.split(n_flat, offsets[1:])
     return Scores(loglik, n_tok, sorted(truncated), {"row_length": length, "rows": len(grouped), "fill": sum(sizes) / (len(grouped) * length),
                                                      "least_rows": least_rows(sizes, length)},

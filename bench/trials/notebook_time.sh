@@ -8,19 +8,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 nb=$1; shift
-RUNNER='
-import sys
-from pathlib import Path
-from nbdev.config import get_config
-from nbdev.test import test_nb
-cfg = get_config()
-ok, secs = test_nb(Path(sys.argv[1]), skip_flags=cfg.tst_flags.split(), force_flags=[], showerr=True, basepath=cfg.config_path)
-sys.exit(0 if ok else 1)
-'
+# tests/test_notebooks.py's own runner (what `nbdev_test` does for one notebook), with no flags forced
+RUNNER=$("$ROOT/.venv/bin/python" -c "import sys; sys.path.insert(0, '$ROOT/tests'); from test_notebooks import RUNNER; print(RUNNER)")
 cd "$ROOT/nbs"
 start=$(date +%s%N)
 rc=0
-env MPLBACKEND=Agg TF_CPP_MIN_LOG_LEVEL=3 PYTHONHASHSEED=0 "$@" "$ROOT/.venv/bin/python" -c "$RUNNER" "$nb.ipynb" > /dev/null 2>&1 || rc=$?
+env MPLBACKEND=Agg TF_CPP_MIN_LOG_LEVEL=3 PYTHONHASHSEED=0 "$@" "$ROOT/.venv/bin/python" -c "$RUNNER" "$nb.ipynb" "" > /dev/null 2>&1 || rc=$?
 end=$(date +%s%N)
 ms=$(( (end - start) / 1000000 ))
 printf '%s rc=%s %d.%03d s  [%s]\n' "$nb" "$rc" $((ms / 1000)) $((ms % 1000)) "$*"
